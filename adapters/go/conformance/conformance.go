@@ -1,0 +1,341 @@
+// Package conformance serves tokencache-compat protocol v1 (docs/protocol.md)
+// on stdin/stdout for any Go token cache with Store and Lookup methods.
+//
+// A testee is a main package that fills in a Testee and calls Main. The kit
+// never recovers panics: a panic in the code under test kills the process and
+// the harness records a crash.
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sort"
+
+	"golang.org/x/oauth2"
+)
+
+// Cache is what the kit drives; the SDK's cache.TokenCache satisfies it.
+type Cache interface {
+	Store(key string, t *oauth2.Token) error
+	Lookup(key string) (*oauth2.Token, error)
+}
+
+// Arg is an OAuth argument as protocol v1 carries it; absent fields are "".
+type Arg struct {
+	Kind           string `json:"kind"`
+	Host           string `json:"host"`
+	AccountID      string `json:"account_id"`
+	Profile        string `json:"profile"`
+	DiscoveredHost string `json:"discovered_host"`
+}
+
+// Testee describes the implementation under test.
+type Testee struct {
+	Name, Version string
+	// Open opens the cache at path; "" means the implementation's default.
+	Open func(path string) (Cache, error)
+	// IsNotFound reports whether an error means "key absent" (kind not_found).
+	IsNotFound func(error) bool
+	// CacheKey derives the primary and host cache keys; nil leaves cache_key
+	// unannounced.
+	CacheKey func(Arg) (key, hostKey string, err error)
+	// DualStore writes t under a's keys, by via ("wrapper", "sdk",
+	// "sdk+wrapper"); key is "" when the request has none.
+	DualStore map[string]func(c Cache, a Arg, key string, t *oauth2.Token) error
+	// Details are added to hello's details (free text for reports).
+	Details map[string]string
+}
+
+// ErrUnsupported marks a request variant the testee cannot perform; the
+// harness skips the case.
+var ErrUnsupported = errors.New("unsupported")
+
+// Unsupported returns an error that answers kind "unsupported" with a reason.
+func Unsupported(format string, args ...any) error {
+	return unsupportedError(fmt.Sprintf(format, args...))
+}
+
+type unsupportedError string
+
+func (e unsupportedError) Error() string        { return string(e) }
+func (e unsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// Main serves protocol v1 on stdin/stdout until shutdown or EOF, then exits.
+func Main(t Testee) {
+	if err := Serve(t, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance:", err)
+		os.Exit(2)
+	}
+	os.Exit(0)
+}
+
+// Serve answers requests from in on out until shutdown or EOF.
+func Serve(t Testee, in io.Reader, out io.Writer) error {
+	s := &server{testee: t}
+	r := bufio.NewReader(in)
+	w := bufio.NewWriter(out)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			done, serr := s.handle(line, w)
+			if serr != nil {
+				return serr
+			}
+			if ferr := w.Flush(); ferr != nil {
+				return ferr
+			}
+			if done {
+				return nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+type request struct {
+	ID    json.RawMessage    `json:"id"`
+	Op    string             `json:"op"`
+	Path  *string            `json:"path"`
+	Env   map[string]*string `json:"env"`
+	Umask *int               `json:"umask"`
+	Key   *string            `json:"key"`
+	Token *wireToken         `json:"token"`
+	Arg   Arg                `json:"arg"`
+	Via   string             `json:"via"`
+}
+
+type errorBody struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+type response struct {
+	ID     json.RawMessage `json:"id"`
+	OK     bool            `json:"ok"`
+	Result any             `json:"result,omitempty"`
+	Error  *errorBody      `json:"error,omitempty"`
+}
+
+type server struct {
+	testee Testee
+	cache  Cache
+}
+
+// handle answers one request line; done is true after shutdown.
+func (s *server) handle(line []byte, w io.Writer) (done bool, err error) {
+	var head struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if err := json.Unmarshal(line, &head); err != nil || len(head.ID) == 0 {
+		return false, fmt.Errorf("request without an id: %q", line)
+	}
+	var req request
+	var result any
+	var opErr error
+	if err := json.Unmarshal(line, &req); err != nil {
+		opErr = fmt.Errorf("bad request: %w", err)
+	} else {
+		result, opErr = s.dispatch(&req)
+	}
+	resp := response{ID: head.ID, OK: opErr == nil, Result: result}
+	if opErr != nil {
+		resp.Result = nil
+		resp.Error = &errorBody{Kind: s.kind(opErr), Message: opErr.Error()}
+	}
+	enc := json.NewEncoder(w) // Encode ends the line
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return false, err
+	}
+	return req.Op == "shutdown" && opErr == nil, nil
+}
+
+func (s *server) kind(err error) string {
+	switch {
+	case errors.Is(err, ErrUnsupported):
+		return "unsupported"
+	case s.testee.IsNotFound != nil && s.testee.IsNotFound(err):
+		return "not_found"
+	default:
+		return "error"
+	}
+}
+
+type empty struct{}
+
+func (s *server) dispatch(req *request) (any, error) {
+	switch req.Op {
+	case "hello":
+		return s.hello(), nil
+	case "shutdown":
+		return empty{}, nil
+	case "open":
+		return s.open(req)
+	case "store":
+		return s.store(req)
+	case "lookup":
+		return s.lookup(req)
+	case "cache_key":
+		return s.cacheKey(req)
+	case "dual_store":
+		return s.dualStore(req)
+	}
+	return nil, Unsupported("unknown op %q", req.Op)
+}
+
+func (s *server) hello() any {
+	ops := []string{"open", "store", "lookup"}
+	if s.testee.CacheKey != nil {
+		ops = append(ops, "cache_key")
+	}
+	vias := make([]string, 0, len(s.testee.DualStore))
+	for via := range s.testee.DualStore {
+		vias = append(vias, via)
+	}
+	sort.Strings(vias)
+	if len(vias) > 0 {
+		ops = append(ops, "dual_store")
+	}
+	details := map[string]string{}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			v := dep.Version
+			if dep.Replace != nil {
+				v += " => " + dep.Replace.Path + " " + dep.Replace.Version
+			}
+			details[dep.Path] = v
+		}
+	}
+	for k, v := range s.testee.Details {
+		details[k] = v
+	}
+	return map[string]any{
+		"protocol":       1,
+		"name":           s.testee.Name,
+		"version":        s.testee.Version,
+		"ops":            ops,
+		"dual_store_via": vias,
+		"runtime":        runtime.Version(),
+		"details":        details,
+	}
+}
+
+func (s *server) open(req *request) (any, error) {
+	for name, value := range req.Env {
+		var err error
+		if value == nil {
+			err = os.Unsetenv(name)
+		} else {
+			err = os.Setenv(name, *value)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("env %s: %w", name, err)
+		}
+	}
+	if req.Umask != nil {
+		if err := setUmask(*req.Umask); err != nil {
+			return nil, err
+		}
+	}
+	path := ""
+	if req.Path != nil {
+		path = *req.Path
+	}
+	s.cache = nil // a failed open leaves no cache behind
+	c, err := s.testee.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s.cache = c
+	return empty{}, nil
+}
+
+var errNoCache = errors.New("conformance: no cache is open")
+
+func (s *server) store(req *request) (any, error) {
+	if s.cache == nil {
+		return nil, errNoCache
+	}
+	t, err := requestToken(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cache.Store(requestKey(req), t); err != nil {
+		return nil, err
+	}
+	return empty{}, nil
+}
+
+func (s *server) lookup(req *request) (any, error) {
+	if s.cache == nil {
+		return nil, errNoCache
+	}
+	t, err := s.cache.Lookup(requestKey(req))
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return map[string]any{"token": nil}, nil
+	}
+	return map[string]any{"token": encodeToken(t)}, nil
+}
+
+func (s *server) cacheKey(req *request) (any, error) {
+	if s.testee.CacheKey == nil {
+		return nil, Unsupported("cache_key is not implemented")
+	}
+	key, hostKey, err := s.testee.CacheKey(req.Arg)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"key": key, "host_key": hostKey}, nil
+}
+
+func (s *server) dualStore(req *request) (any, error) {
+	store, ok := s.testee.DualStore[req.Via]
+	if !ok {
+		return nil, Unsupported("dual_store via %q is not implemented", req.Via)
+	}
+	if s.cache == nil {
+		return nil, errNoCache
+	}
+	t, err := requestToken(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := store(s.cache, req.Arg, requestKey(req), t); err != nil {
+		return nil, err
+	}
+	return empty{}, nil
+}
+
+func requestKey(req *request) string {
+	if req.Key == nil {
+		return ""
+	}
+	return *req.Key
+}
+
+// requestToken decodes the request's token; null means nil (delete).
+func requestToken(req *request) (*oauth2.Token, error) {
+	if req.Token == nil {
+		return nil, nil
+	}
+	t, err := decodeToken(*req.Token)
+	if err != nil {
+		return nil, fmt.Errorf("bad request: %w", err)
+	}
+	return t, nil
+}

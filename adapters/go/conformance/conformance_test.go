@@ -1,0 +1,183 @@
+package conformance
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+var errAbsent = errors.New("token not found")
+
+// memCache is a map-backed Cache for exercising the server.
+type memCache map[string]*oauth2.Token
+
+func (m memCache) Store(key string, t *oauth2.Token) error {
+	if key == "fail" {
+		return errors.New("store failed")
+	}
+	if t == nil {
+		delete(m, key)
+		return nil
+	}
+	m[key] = t
+	return nil
+}
+
+func (m memCache) Lookup(key string) (*oauth2.Token, error) {
+	t, ok := m[key]
+	if !ok {
+		return nil, errAbsent
+	}
+	return t, nil
+}
+
+func memTestee(c memCache) Testee {
+	return Testee{
+		Name:       "mem",
+		Version:    "v0",
+		Open:       func(string) (Cache, error) { return c, nil },
+		IsNotFound: func(err error) bool { return errors.Is(err, errAbsent) },
+	}
+}
+
+// exchange runs Serve over the given request lines and decodes each response.
+func exchange(t *testing.T, testee Testee, lines ...string) []map[string]any {
+	t.Helper()
+	var out strings.Builder
+	if err := Serve(testee, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	var resps []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		var r map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("response %q: %v", sc.Text(), err)
+		}
+		resps = append(resps, r)
+	}
+	return resps
+}
+
+func errorKind(r map[string]any) string {
+	e, _ := r["error"].(map[string]any)
+	k, _ := e["kind"].(string)
+	return k
+}
+
+func TestParseExpiryReadsRFC3339AndExtendedYears(t *testing.T) {
+	cases := map[string]string{
+		"":                                "0001-01-01T00:00:00Z",
+		"2024-01-02T03:04:05.5+02:00":     "2024-01-02T03:04:05.5+02:00",
+		"10000-01-01T00:00:00Z":           "10000-01-01T00:00:00Z",
+		"-0001-12-31T23:59:59.000000001Z": "-0001-12-31T23:59:59.000000001Z",
+		"12345-06-07T08:09:10.25-05:30":   "12345-06-07T08:09:10.25-05:30",
+		"2024-01-02T03:04:05.123456789Z":  "2024-01-02T03:04:05.123456789Z",
+	}
+	for in, want := range cases {
+		got, err := parseExpiry(in)
+		if err != nil {
+			t.Errorf("parseExpiry(%q): %v", in, err)
+			continue
+		}
+		if s := got.Format(time.RFC3339Nano); s != want {
+			t.Errorf("parseExpiry(%q) formats as %q, want %q", in, s, want)
+		}
+	}
+}
+
+func TestParseExpiryRefusesMalformedInput(t *testing.T) {
+	for _, in := range []string{"tomorrow", "10000-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "-1-01-01T00:00:00Z"} {
+		if _, err := parseExpiry(in); err == nil {
+			t.Errorf("parseExpiry(%q) succeeded, want an error", in)
+		}
+	}
+}
+
+func TestExpiresInFollowsTheStructShape(t *testing.T) {
+	type newToken struct{ ExpiresIn int64 }
+	type oldToken struct{ AccessToken string }
+	n, o := &newToken{}, &oldToken{}
+	setExpiresIn(n, 42)
+	setExpiresIn(o, 42)
+	if n.ExpiresIn != 42 || expiresIn(n) != 42 {
+		t.Errorf("ExpiresIn = %d, want 42", n.ExpiresIn)
+	}
+	if expiresIn(o) != 0 {
+		t.Errorf("a token without ExpiresIn reads %d, want 0", expiresIn(o))
+	}
+}
+
+func TestServeStoresLooksUpAndMapsKinds(t *testing.T) {
+	c := memCache{}
+	resps := exchange(t, memTestee(c),
+		`{"id":1,"op":"hello"}`,
+		`{"id":2,"op":"open","path":null}`,
+		`{"id":3,"op":"store","key":"k","token":{"access_token":"a","expiry":"2024-01-02T03:04:05Z"}}`,
+		`{"id":4,"op":"lookup","key":"k"}`,
+		`{"id":5,"op":"lookup","key":"missing"}`,
+		`{"id":6,"op":"store","key":"fail","token":null}`,
+		`{"id":7,"op":"cache_key","arg":{"kind":"workspace"}}`,
+		`{"id":8,"op":"shutdown"}`,
+		`{"id":9,"op":"hello"}`,
+	)
+	if len(resps) != 8 {
+		t.Fatalf("got %d responses, want 8 (nothing after shutdown): %v", len(resps), resps)
+	}
+	for i, r := range resps {
+		if r["id"] != float64(i+1) {
+			t.Errorf("response %d has id %v", i, r["id"])
+		}
+	}
+	hello := resps[0]["result"].(map[string]any)
+	if got := hello["ops"].([]any); len(got) != 3 {
+		t.Errorf("hello ops = %v, want open/store/lookup only", got)
+	}
+	tok := resps[3]["result"].(map[string]any)["token"].(map[string]any)
+	if tok["access_token"] != "a" || tok["expiry"] != "2024-01-02T03:04:05Z" || tok["token_type"] != "" {
+		t.Errorf("lookup token = %v", tok)
+	}
+	if k := errorKind(resps[4]); k != "not_found" {
+		t.Errorf("missing key kind = %q, want not_found", k)
+	}
+	if k := errorKind(resps[5]); k != "error" {
+		t.Errorf("failing store kind = %q, want error", k)
+	}
+	if k := errorKind(resps[6]); k != "unsupported" {
+		t.Errorf("cache_key without CacheKey kind = %q, want unsupported", k)
+	}
+}
+
+func TestServeAnswersNullForANilToken(t *testing.T) {
+	c := memCache{"k": nil}
+	resps := exchange(t, memTestee(c), `{"id":1,"op":"open"}`, `{"id":2,"op":"lookup","key":"k"}`)
+	res := resps[1]["result"].(map[string]any)
+	if v, ok := res["token"]; !ok || v != nil {
+		t.Errorf("lookup result = %v, want token null", res)
+	}
+}
+
+func TestRefreshProbeForwardsTheRequestedTokenAndFirstError(t *testing.T) {
+	c := memCache{}
+	want := &oauth2.Token{AccessToken: "requested"}
+	p := NewRefreshProbe(c, want)
+	if err := p.Store("primary", &oauth2.Token{AccessToken: "refreshed"}); err != nil {
+		t.Fatal(err)
+	}
+	first := p.Store("fail", nil)
+	_ = p.Store("fail", nil)
+	if c["primary"] != want {
+		t.Errorf("stored %v, want the requested token", c["primary"])
+	}
+	if got := p.Result(errors.New("refresh")); got != first || got == nil {
+		t.Errorf("Result = %v, want the first store error %v", got, first)
+	}
+	if p.Stores() != 3 {
+		t.Errorf("Stores = %d, want 3", p.Stores())
+	}
+}

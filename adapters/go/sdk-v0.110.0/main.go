@@ -1,0 +1,94 @@
+// Command sdk-v0.110.0 serves protocol v1 for databricks-sdk-go v0.110.0, the
+// first release on the module proxy with profile cache keys and dual write.
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/databricks/databricks-sdk-go/credentials/u2m"
+	"github.com/databricks/databricks-sdk-go/credentials/u2m/cache"
+	"golang.org/x/oauth2"
+	"tokencachecompat/conformance"
+)
+
+func main() {
+	conformance.Main(conformance.Testee{
+		Name:    "go-sdk",
+		Version: "v0.110.0",
+		Open: func(path string) (conformance.Cache, error) {
+			if path == "" {
+				return cache.NewFileTokenCache()
+			}
+			return cache.NewFileTokenCache(cache.WithFileLocation(path))
+		},
+		IsNotFound: func(err error) bool { return errors.Is(err, cache.ErrNotFound) },
+		CacheKey: func(a conformance.Arg) (string, string, error) {
+			arg, err := newArg(a)
+			if err != nil {
+				return "", "", err
+			}
+			hostKey := ""
+			if h, ok := arg.(u2m.HostCacheKeyProvider); ok {
+				hostKey = h.GetHostCacheKey()
+			}
+			return arg.GetCacheKey(), hostKey, nil
+		},
+		DualStore: map[string]func(conformance.Cache, conformance.Arg, string, *oauth2.Token) error{
+			"sdk": dualStore,
+		},
+	})
+}
+
+// newArg builds the argument with the release's own constructors.
+func newArg(a conformance.Arg) (u2m.OAuthArgument, error) {
+	switch a.Kind {
+	case "workspace":
+		return u2m.NewProfileWorkspaceOAuthArgument(a.Host, a.Profile)
+	case "account":
+		return u2m.NewProfileAccountOAuthArgument(a.Host, a.AccountID, a.Profile)
+	case "unified":
+		return u2m.NewProfileUnifiedOAuthArgument(a.Host, a.AccountID, a.Profile)
+	}
+	return nil, conformance.Unsupported("go-sdk v0.110.0 has no %q argument", a.Kind)
+}
+
+// dualStore drives the SDK's private PersistentAuth.dualWrite: this release
+// has no ForceRefreshToken, so Token() refreshes the probe's expired token.
+func dualStore(c conformance.Cache, a conformance.Arg, _ string, t *oauth2.Token) error {
+	arg, err := newArg(a)
+	if err != nil {
+		return err
+	}
+	probe := conformance.NewRefreshProbe(c, t)
+	auth, err := u2m.NewPersistentAuth(context.Background(),
+		u2m.WithTokenCache(probe),
+		u2m.WithOAuthArgument(arg),
+		u2m.WithHttpClient(probe.HTTPClient()),
+		u2m.WithOAuthEndpointSupplier(endpoints{}),
+		u2m.WithBrowser(func(string) error { return errors.New("no browser in a testee") }))
+	if err != nil {
+		return err
+	}
+	_, err = auth.Token()
+	return probe.Result(err)
+}
+
+// endpoints points every argument at the probe's fake token endpoint.
+type endpoints struct{}
+
+type server = u2m.OAuthAuthorizationServer
+
+var probeServer = &server{TokenEndpoint: conformance.ProbeTokenURL}
+
+func (endpoints) GetWorkspaceOAuthEndpoints(context.Context, string) (*server, error) {
+	return probeServer, nil
+}
+
+func (endpoints) GetAccountOAuthEndpoints(context.Context, string, string) (*server, error) {
+	return probeServer, nil
+}
+
+func (endpoints) GetUnifiedOAuthEndpoints(context.Context, string, string) (*server, error) {
+	return probeServer, nil
+}
