@@ -1,0 +1,1 @@
+"""tokencache-compat: a spec-driven conformance harness for the token cache file."""

@@ -1,0 +1,130 @@
+"""The shared result model: what a run produced, independent of how it is rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    """What happened to one case on one implementation."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    CRASH = "crash"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+    XFAIL = "xfail"
+    XPASS = "xpass"
+    WARN = "warn"
+    ERROR = "error"
+
+    @property
+    def symbol(self) -> str:
+        """One character for the terminal/markdown matrix."""
+        return _SYMBOLS[self]
+
+    @property
+    def unexpected(self) -> bool:
+        """True when this outcome makes the run fail."""
+        return self in UNEXPECTED
+
+
+_SYMBOLS = {
+    Outcome.PASS: ".",
+    Outcome.FAIL: "F",
+    Outcome.CRASH: "C",
+    Outcome.TIMEOUT: "T",
+    Outcome.SKIPPED: "s",
+    Outcome.XFAIL: "x",
+    Outcome.XPASS: "X",
+    Outcome.WARN: "w",
+    Outcome.ERROR: "E",
+}
+
+UNEXPECTED = frozenset(
+    {Outcome.FAIL, Outcome.CRASH, Outcome.TIMEOUT, Outcome.XPASS, Outcome.ERROR}
+)
+
+
+@dataclass(frozen=True)
+class ImplInfo:
+    """One implementation a run uses (or would have used, when unavailable)."""
+
+    name: str
+    kind: str  # "in-process" or "subprocess"
+    command: tuple[str, ...] = ()
+    hello: Mapping[str, Any] | None = None
+    unavailable: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one case on one implementation, with every difference found."""
+
+    case_id: str
+    impl: str
+    outcome: Outcome
+    message: str = ""
+    diffs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A case file (or one case in it) that could not be loaded."""
+
+    file: str
+    case: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"case {self.case}" if self.case is not None else "file"
+        return f"{self.file}: {where}: at {self.field or '<root>'}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced; the input of every report renderer."""
+
+    impls: tuple[ImplInfo, ...]
+    results: tuple[CaseResult, ...]
+    load_errors: tuple[LoadError, ...] = ()
+    harness_errors: tuple[str, ...] = ()
+    case_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing unexpected happened."""
+        return (
+            not self.load_errors
+            and not self.harness_errors
+            and not any(r.outcome.unexpected for r in self.results)
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the run is clean, 1 otherwise."""
+        return 0 if self.ok else 1
+
+    def available_impls(self) -> tuple[ImplInfo, ...]:
+        """The implementations that actually ran."""
+        return tuple(i for i in self.impls if i.unavailable is None)
+
+    def totals(self, impl: str) -> dict[Outcome, int]:
+        """Count of each outcome for one implementation, in enum order, zeros omitted."""
+        counts = {o: 0 for o in Outcome}
+        for r in self.results:
+            if r.impl == impl:
+                counts[r.outcome] += 1
+        return {o: n for o, n in counts.items() if n}
+
+    def result(self, *, case_id: str, impl: str) -> CaseResult | None:
+        """The result of one cell of the matrix, if there is one."""
+        for r in self.results:
+            if r.case_id == case_id and r.impl == impl:
+                return r
+        return None

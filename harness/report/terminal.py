@@ -1,0 +1,67 @@
+"""The terminal report: matrix, per-implementation totals, then every failure's details."""
+
+from __future__ import annotations
+
+from harness.data import Outcome, RunResult
+from harness.report.common import LEGEND, details, matrix_rows, result_text, totals_text, verdict
+
+_COLOURS = {
+    Outcome.PASS: "32",
+    Outcome.FAIL: "31",
+    Outcome.CRASH: "31;1",
+    Outcome.TIMEOUT: "31;1",
+    Outcome.SKIPPED: "33",
+    Outcome.XFAIL: "33",
+    Outcome.XPASS: "35",
+    Outcome.WARN: "33;1",
+    Outcome.ERROR: "31;1",
+}
+
+
+def _paint(text: str, outcome: Outcome, color: bool) -> str:
+    return f"\x1b[{_COLOURS[outcome]}m{text}\x1b[0m" if color else text
+
+
+def render_terminal(run: RunResult, *, color: bool = False) -> str:
+    """The whole terminal report as text (colour only when asked)."""
+    impls = [i.name for i in run.available_impls()]
+    rows = matrix_rows(run)
+    out: list[str] = []
+    width = max([len("case"), *(len(cid) for cid, _ in rows)])
+    if impls:
+        out.append("case".ljust(width) + "  " + "  ".join(impls))
+        for cid, cells in rows:
+            line = cid.ljust(width)
+            for name, cell in zip(impls, cells, strict=True):
+                sym = " " if cell is None else _paint(cell.outcome.symbol, cell.outcome, color)
+                line += "  " + sym + " " * (len(name) - 1)
+            out.append(line.rstrip())
+        out.append("")
+        out.append("legend: " + LEGEND)
+        out.append("")
+    for info in run.impls:
+        if info.unavailable is None:
+            out.append(f"{info.name}: {totals_text(run, info.name)}")
+    for info in run.impls:
+        if info.unavailable is not None:
+            out.append(f"{info.name}: unavailable: {info.unavailable}")
+    shown = details(run)
+    if shown:
+        out.append("")
+        out.append("DETAILS")
+        for r in shown:
+            out.append(_paint(f"--- {r.case_id} [{r.impl}] {r.outcome.value}", r.outcome, color))
+            text = result_text(r)
+            if text:
+                out.extend("    " + ln for ln in text.split("\n"))
+    if run.load_errors:
+        out.append("")
+        out.append("CASE FILE ERRORS")
+        out.extend(f"  {e}" for e in run.load_errors)
+    if run.harness_errors:
+        out.append("")
+        out.append("HARNESS ERRORS")
+        out.extend(f"  {e}" for e in run.harness_errors)
+    out.append("")
+    out.append(verdict(run))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,402 @@
+"""Loading spec case files: schema validation, path safety, frozen case objects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema  # type: ignore[import-untyped]
+
+from harness.data import LoadError
+from harness.exceptions import SpecError
+
+DEFAULT_ENV: Mapping[str, str | None] = {"HOME": "home"}
+DEFAULT_CACHE_FILE = ".databricks/token-cache.json"
+
+ExpectKind = Literal["ok", "not_found", "error", "any"]
+
+
+@dataclass(frozen=True)
+class DirSpec:
+    """A directory to create before the first step."""
+
+    path: str
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """A file to create before the first step."""
+
+    path: str
+    content: bytes
+    mode: int = 0o600
+
+
+@dataclass(frozen=True)
+class SymlinkSpec:
+    """A symlink to create before the first step; target written as given."""
+
+    path: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What exists in the sandbox before the first step."""
+
+    home: bool = True
+    umask: int = 0o022
+    dirs: tuple[DirSpec, ...] = ()
+    files: tuple[FileSpec, ...] = ()
+    symlinks: tuple[SymlinkSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a step must answer: success (optionally an exact result) or an error kind."""
+
+    kind: ExpectKind
+    result: Mapping[str, Any] | None = None
+    message: str | None = None
+
+
+EXPECT_SUCCESS = Expect(kind="ok")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation of a case; `fields` are the op's request fields as written."""
+
+    op: str
+    fields: Mapping[str, Any]
+    expect: Expect = EXPECT_SUCCESS
+
+    @property
+    def protocol_op(self) -> str:
+        """The protocol op this step is sent as (`delete` is a `store` of null)."""
+        return "store" if self.op == "delete" else self.op
+
+
+@dataclass(frozen=True)
+class OtherFile:
+    """Expected bytes of another file after the case; None means it must be absent."""
+
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class Final:
+    """Checks made after the last step."""
+
+    file: str | None = None
+    golden: bool = False
+    file_type: str | None = None
+    file_mode: int | None = None
+    dir_mode: int | None = None
+    listing: tuple[str, ...] | None = None
+    other_files: Mapping[str, OtherFile] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when no final check is asked for."""
+        return (
+            not self.golden
+            and self.file_type is None
+            and self.file_mode is None
+            and self.dir_mode is None
+            and self.listing is None
+            and not self.other_files
+        )
+
+
+@dataclass(frozen=True)
+class Case:
+    """One spec case, validated and with defaults applied."""
+
+    id: str
+    description: str
+    steps: tuple[Step, ...]
+    tags: tuple[str, ...] = ()
+    level: str = "required"
+    go_crash: str | None = None
+    sandbox: Sandbox = Sandbox()
+    env: Mapping[str, str | None] = field(default_factory=lambda: dict(DEFAULT_ENV))
+    final: Final = Final()
+    file: str = ""
+
+    @property
+    def recommended(self) -> bool:
+        """True for better-than-Go practice cases (failures only warn by default)."""
+        return self.level == "recommended"
+
+    def final_file(self) -> str:
+        """The sandbox-relative path the final checks look at."""
+        if self.final.file is not None:
+            return self.final.file
+        last_path: str | None = None
+        for step in self.steps:
+            if step.op == "open":
+                last_path = step.fields.get("path")
+        if last_path is not None:
+            return last_path
+        home = self.env.get("HOME")
+        return posixpath.join(home if home is not None else "home", DEFAULT_CACHE_FILE)
+
+
+@dataclass(frozen=True)
+class LoadedCases:
+    """Every case that loaded, plus every error met on the way."""
+
+    cases: tuple[Case, ...]
+    errors: tuple[LoadError, ...]
+
+    def by_id(self) -> dict[str, Case]:
+        """Cases keyed by id."""
+        return {c.id: c for c in self.cases}
+
+
+@cache
+def case_file_schema() -> dict[str, Any]:
+    """The JSON Schema for case files, shipped with the package."""
+    text = resources.files("harness").joinpath("schema/case-file.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(case_file_schema())
+
+
+def load_cases(*, cases_dir: Path) -> LoadedCases:
+    """Load every `*.json` file in `cases_dir` (sorted); bad files/cases become errors."""
+    cases: list[Case] = []
+    errors: list[LoadError] = []
+    seen: dict[str, str] = {}
+    for path in sorted(cases_dir.glob("*.json")):
+        file_cases, file_errors = load_case_file(path=path)
+        errors.extend(file_errors)
+        for case in file_cases:
+            if case.id in seen:
+                errors.append(
+                    LoadError(
+                        file=path.name,
+                        case=case.id,
+                        field="id",
+                        message=f"duplicate case id (first defined in {seen[case.id]})",
+                    )
+                )
+                continue
+            seen[case.id] = path.name
+            cases.append(case)
+    return LoadedCases(cases=tuple(cases), errors=tuple(errors))
+
+
+def load_case_file(*, path: Path) -> tuple[list[Case], list[LoadError]]:
+    """Load one case file; good cases load even when their neighbours are malformed."""
+    name = path.name
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [], [LoadError(file=name, case=None, field="", message=f"unreadable JSON: {exc}")]
+    by_case: dict[int, jsonschema.ValidationError] = {}
+    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path))):
+        p = list(err.absolute_path)
+        if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
+            current = by_case.get(p[1])
+            if current is None or _depth(err) > _depth(current):
+                by_case[p[1]] = err
+            continue
+        return [], [LoadError(file=name, case=None, field=_field(p), message=_describe(err))]
+    cases: list[Case] = []
+    errors: list[LoadError] = []
+    for index, raw in enumerate(doc["cases"]):
+        label = _label(raw, index)
+        if index in by_case:
+            err = by_case[index]
+            errors.append(
+                LoadError(
+                    file=name,
+                    case=label,
+                    field=_field(list(err.absolute_path)[2:]),
+                    message=_describe(err),
+                )
+            )
+            continue
+        try:
+            cases.append(_build_case(raw, file=name))
+        except SpecError as exc:
+            errors.append(LoadError(file=name, case=label, field=exc.field, message=exc.message))
+    return cases, errors
+
+
+def _depth(err: jsonschema.ValidationError) -> int:
+    return len(list(err.absolute_path))
+
+
+def _label(raw: Any, index: int) -> str:
+    if isinstance(raw, Mapping) and isinstance(raw.get("id"), str):
+        return str(raw["id"])
+    return f"#{index}"
+
+
+def _field(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    # The deepest context error of a oneOf/anyOf is usually the one a human meant.
+    best = jsonschema.exceptions.best_match([err])
+    return str(best.message if best is not None else err.message)
+
+
+def _fail(case_id: str, fld: str, message: str) -> SpecError:
+    return SpecError(file="", case=case_id, field=fld, message=message)
+
+
+def check_relpath(*, value: str, case_id: str, fld: str) -> str:
+    """Reject absolute paths and `..` segments; return the normalised relative path."""
+    if value.startswith("/") or "\\" in value or "\x00" in value:
+        raise _fail(case_id, fld, f"unsafe path {value!r}: must be relative to the sandbox root")
+    parts = value.split("/")
+    if ".." in parts:
+        raise _fail(case_id, fld, f"unsafe path {value!r}: '..' is not allowed")
+    norm = posixpath.normpath(value)
+    if norm in (".", ""):
+        raise _fail(case_id, fld, f"path {value!r} names the sandbox root itself")
+    return norm
+
+
+def _check_link_target(*, link: str, target: str, case_id: str, fld: str) -> None:
+    if target.startswith("/"):
+        raise _fail(case_id, fld, f"unsafe symlink target {target!r}: must be relative")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+    if resolved == ".." or resolved.startswith("../"):
+        raise _fail(case_id, fld, f"unsafe symlink target {target!r}: leaves the sandbox")
+
+
+def _octal(value: str | None, default: int | None) -> int | None:
+    return default if value is None else int(value, 8)
+
+
+def _bytes(spec: Mapping[str, Any], *, case_id: str, fld: str) -> bytes:
+    if "text" in spec:
+        return str(spec["text"]).encode("utf-8")
+    try:
+        return base64.b64decode(str(spec["base64"]), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _fail(case_id, f"{fld}.base64", f"invalid base64: {exc}") from exc
+
+
+def _build_expect(raw: Mapping[str, Any] | None) -> Expect:
+    if raw is None:
+        return EXPECT_SUCCESS
+    if "ok" in raw:
+        return Expect(kind="ok", result=raw["ok"])
+    kind = raw["error"]
+    return Expect(kind=kind, message=raw.get("message"))
+
+
+def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
+    cid = str(raw["id"])
+    sb = raw.get("sandbox", {})
+    dirs = tuple(
+        DirSpec(
+            path=check_relpath(value=d["path"], case_id=cid, fld=f"sandbox.dirs[{i}].path"),
+            mode=_octal(d.get("mode"), None),
+        )
+        for i, d in enumerate(sb.get("dirs", []))
+    )
+    files = tuple(
+        FileSpec(
+            path=check_relpath(value=f["path"], case_id=cid, fld=f"sandbox.files[{i}].path"),
+            content=_bytes(f, case_id=cid, fld=f"sandbox.files[{i}]"),
+            mode=_octal(f.get("mode"), 0o600) or 0,
+        )
+        for i, f in enumerate(sb.get("files", []))
+    )
+    links: list[SymlinkSpec] = []
+    for i, s in enumerate(sb.get("symlinks", [])):
+        link = check_relpath(value=s["path"], case_id=cid, fld=f"sandbox.symlinks[{i}].path")
+        _check_link_target(
+            link=link, target=s["target"], case_id=cid, fld=f"sandbox.symlinks[{i}].target"
+        )
+        links.append(SymlinkSpec(path=link, target=s["target"]))
+    sandbox = Sandbox(
+        home=bool(sb.get("home", True)),
+        umask=_octal(sb.get("umask"), 0o022) or 0,
+        dirs=dirs,
+        files=files,
+        symlinks=tuple(links),
+    )
+    env: dict[str, str | None] = {}
+    for name, value in raw.get("env", DEFAULT_ENV).items():
+        env[name] = (
+            None if value is None else check_relpath(value=value, case_id=cid, fld=f"env.{name}")
+        )
+    steps: list[Step] = []
+    for i, s in enumerate(raw["steps"]):
+        fields = {k: v for k, v in s.items() if k not in ("op", "expect")}
+        if s["op"] == "open" and fields.get("path") is not None:
+            fields["path"] = check_relpath(
+                value=fields["path"], case_id=cid, fld=f"steps[{i}].path"
+            )
+        steps.append(Step(op=s["op"], fields=fields, expect=_build_expect(s.get("expect"))))
+    fr = raw.get("final", {})
+    other: dict[str, OtherFile] = {}
+    for rel, spec in fr.get("other_files", {}).items():
+        key = check_relpath(value=rel, case_id=cid, fld=f"final.other_files.{rel}")
+        other[key] = OtherFile(
+            content=None
+            if spec.get("absent")
+            else _bytes(spec, case_id=cid, fld=f"final.other_files.{rel}")
+        )
+    final = Final(
+        file=None
+        if fr.get("file") is None
+        else check_relpath(value=fr["file"], case_id=cid, fld="final.file"),
+        golden=bool(fr.get("golden", False)),
+        file_type=fr.get("file_type"),
+        file_mode=_octal(fr.get("file_mode"), None),
+        dir_mode=_octal(fr.get("dir_mode"), None),
+        listing=None if fr.get("listing") is None else tuple(fr["listing"]),
+        other_files=other,
+    )
+    return Case(
+        id=cid,
+        description=str(raw["description"]),
+        steps=tuple(steps),
+        tags=tuple(raw.get("tags", ())),
+        level=str(raw.get("level", "required")),
+        go_crash=raw.get("go_crash"),
+        sandbox=sandbox,
+        env=env,
+        final=final,
+        file=file,
+    )
+
+
+def select_cases(
+    *, cases: Iterable[Case], substring: str | None = None, tags: Sequence[str] = ()
+) -> list[Case]:
+    """Filter by id substring (`-k`) and by tags (a case must carry every tag given)."""
+    out = []
+    for case in cases:
+        if substring and substring not in case.id:
+            continue
+        if tags and not all(t in case.tags for t in tags):
+            continue
+        out.append(case)
+    return out

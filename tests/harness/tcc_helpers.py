@@ -1,0 +1,28 @@
+"""Helpers for harness tests: building cases and running the fake testee."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+FAKE_SCRIPT = Path(__file__).with_name("tcc_fake_testee.py")
+
+
+def fake_command() -> tuple[str, ...]:
+    """argv of the fake testee as a subprocess."""
+    return (sys.executable, str(FAKE_SCRIPT))
+
+
+def case(cid: str, *steps: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A minimal valid case."""
+    return {"id": cid, "description": f"case {cid}", "steps": list(steps), **extra}
+
+
+def store(key: str, token: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """A store step."""
+    tok = token if token is not None else {"access_token": "a"}
+    return {"op": "store", "key": key, "token": tok, **extra}
+
+
+OPEN: dict[str, Any] = {"op": "open"}

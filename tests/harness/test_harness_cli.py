@@ -1,0 +1,103 @@
+"""The command line: exit codes, report files, list and impls output."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from tcc_helpers import OPEN, case, fake_command, store
+
+from harness.cli import COMMANDS, main
+
+
+def _fake_impl() -> str:
+    return "fake=" + shlex.join(fake_command())
+
+
+def _run_args(project: Path, *extra: str) -> list[str]:
+    return ["run", "--root", str(project), "--no-go", "--no-require-go",
+            "--skip-impl", "reference", "--impl", _fake_impl(), *extra]
+
+
+def test_run_clean_exits_zero_and_writes_reports(
+    project: Path, write_cases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A passing run exits 0 and writes the JUnit, JSON and Markdown files asked for."""
+    write_cases("a", [case("a.one", OPEN, store("k"))])
+    out = tmp_path / "out"
+    code = main(_run_args(project, "--junit", str(out / "j.xml"), "--json", str(out / "r.json"),
+                          "--markdown", str(out / "r.md")))
+    assert code == 0
+    assert "PASSED" in capsys.readouterr().out
+    assert json.loads((out / "r.json").read_text())["results"][0]["outcome"] == "pass"
+    assert 'name="a.one"' in (out / "j.xml").read_text()
+    assert "| `a.one` | pass |" in (out / "r.md").read_text()
+
+
+def test_run_failure_exits_one_and_filters_apply(
+    project: Path, write_cases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failing case exits 1; -k and --tag select which cases run."""
+    write_cases("a", [
+        case("a.good", OPEN, store("k"), tags=["t1"]),
+        case("a.bad", OPEN, {"op": "lookup", "key": "missing"}, tags=["t2"]),
+    ])
+    assert main(_run_args(project)) == 1
+    assert "--- a.bad [fake] fail" in capsys.readouterr().out
+    assert main(_run_args(project, "-k", "good")) == 0
+    assert main(_run_args(project, "--tag", "t1")) == 0
+    assert main(_run_args(project, "--tag", "t2")) == 1
+
+
+def test_xfail_option_and_default_list(project: Path, write_cases, tmp_path: Path) -> None:
+    """--xfail NAME=FILE and adapters/xfail/<name>.txt both mark expected failures."""
+    write_cases("a", [case("a.bad", OPEN, {"op": "lookup", "key": "missing"})])
+    listing = tmp_path / "x.txt"
+    listing.write_text("a.bad # fake has no tokens\n")
+    assert main(_run_args(project, "--xfail", f"fake={listing}")) == 0
+    (project / "adapters" / "xfail" / "fake.txt").write_text("a.bad # default list\n")
+    assert main(_run_args(project)) == 0
+    (project / "adapters" / "xfail" / "fake.txt").write_text("a.bad # x\nno.such.case # x\n")
+    assert main(_run_args(project)) == 1
+
+
+def test_list_json_and_load_error_exit(
+    project: Path, write_cases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """list --json shows id, level, tags, description; a bad file makes it exit 1."""
+    write_cases("a", [case("a.one", OPEN, tags=["x"], level="recommended")])
+    assert main(["list", "--root", str(project), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cases"] == [{"id": "a.one", "level": "recommended", "tags": ["x"],
+                             "description": "case a.one", "file": "a.json"}]
+    write_cases("b", raw="[]")
+    assert main(["list", "--root", str(project)]) == 1
+
+
+def test_impls_json_shows_command_and_hello(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """impls --json lists each implementation with its command and hello."""
+    code = main(["impls", "--root", str(project), "--no-go", "--no-require-go",
+                 "--skip-impl", "reference", "--impl", _fake_impl(), "--json"])
+    assert code == 0
+    (fake,) = json.loads(capsys.readouterr().out)
+    assert fake["name"] == "fake" and fake["command"] == list(fake_command())
+    assert fake["hello"]["name"] == "fake" and fake["unavailable"] is None
+
+
+def test_usage_errors_exit_two(project: Path) -> None:
+    """Malformed --impl and a golden call without a mode are usage errors."""
+    with pytest.raises(SystemExit) as bad_impl:
+        main(["run", "--root", str(project), "--no-go", "--impl", "no-equals-sign"])
+    assert bad_impl.value.code == 2
+    with pytest.raises(SystemExit) as no_mode:
+        main(["golden", "--root", str(project)])
+    assert no_mode.value.code == 2
+
+
+def test_command_registry_has_room_for_more() -> None:
+    """The built-in subcommands are registered by name, so others can be added."""
+    assert {"run", "list", "golden", "impls"} <= set(COMMANDS)

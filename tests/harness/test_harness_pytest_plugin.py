@@ -1,0 +1,54 @@
+"""The pytest plugin: case x implementation items with readable ids and mapped outcomes."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from tcc_helpers import OPEN, case, fake_command, store
+
+SPEC_TEST = Path(__file__).with_name("test_harness_spec_cases.py")
+
+
+def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENCACHE_COMPAT_")}
+    env["PYTHONPATH"] = str(Path(__file__).parent)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA",
+         str(project / "test_cases.py"), *args],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_plugin_collects_and_maps_outcomes(project: Path, write_cases) -> None:
+    """pass/fail/skip/xfail map to pytest's, and item ids read `case[impl]`."""
+    write_cases("p", [
+        case("p.pass", OPEN, store("k")),
+        case("p.fail", OPEN, {"op": "lookup", "key": "missing"}),
+        case("p.skip", OPEN, store("unsupported")),
+        case("p.xfail", OPEN, {"op": "lookup", "key": "missing"}),
+    ])
+    (project / "adapters" / "xfail" / "fake.txt").write_text("p.xfail # fake has nothing\n")
+    (project / "test_cases.py").write_text(SPEC_TEST.read_text())
+    result = _pytest(
+        project, "--tokencache-cases", "--tokencache-root", str(project), "--tokencache-no-go",
+        "--tokencache-skip-impl", "reference",
+        "--tokencache-impl", "fake=" + shlex.join(fake_command()),
+    )
+    out = result.stdout
+    assert "1 failed, 1 passed, 1 skipped, 1 xfailed" in out, out + result.stderr
+    assert "test_spec_case[p.pass[fake]]" in out
+    assert "FAILED test_cases.py::test_spec_case[p.fail[fake]]" in out
+    assert result.returncode == 1
+
+
+def test_plugin_off_by_default_skips_with_reason(project: Path) -> None:
+    """Without the option the spec test is a single skip explaining how to turn it on."""
+    (project / "test_cases.py").write_text(SPEC_TEST.read_text())
+    result = _pytest(project)
+    assert "1 skipped" in result.stdout
+    assert "--tokencache-cases" in result.stdout
+    assert result.returncode == 0
