@@ -1,0 +1,35 @@
+"""``python -m reference_impl [--variant sdk|cli]``: serve protocol v1 on stdin/stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import cast
+
+from .filecache import Variant
+from .protocol import Session
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read JSON Lines requests until ``shutdown`` or EOF."""
+    parser = argparse.ArgumentParser(prog="python -m reference_impl", description=__doc__)
+    parser.add_argument(
+        "--variant", choices=["sdk", "cli"], default="sdk", help="HOME error wording"
+    )
+    args = parser.parse_args(argv)
+    session = Session(variant=cast(Variant, args.variant))
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        response = session.handle(request)
+        sys.stdout.write(json.dumps(response) + "\n")
+        sys.stdout.flush()
+        if request.get("op") == "shutdown":
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

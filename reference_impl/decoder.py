@@ -1,0 +1,303 @@
+"""What ``json.Unmarshal(raw, &f)`` (f a ``*tokenCacheFile``) does, in Go 1.26.
+
+Order of events, as in Go:
+
+1. The whole input is syntax-checked; the first syntax error is the result.
+2. Values are decoded in document order into the existing value: a type
+   error is remembered (the first one wins) and decoding goes on; an error
+   from ``time.Time.UnmarshalJSON`` aborts at once and beats a remembered one.
+3. Top-level ``null`` sets ``f`` to nil, which ``file.go`` then dereferences.
+
+Parsing: when the input has no backslash, Python's C parser builds the tree
+(Python accepts a strict subset of what Go accepts once NaN/Infinity are
+refused, so its success means Go's syntax check passes and strings need no
+unescaping).  Otherwise a regex tokenizer keeps each string's raw bytes,
+because ``Time.UnmarshalJSON`` parses the *escaped* text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import NoReturn
+
+from .errors import DecodeError, NullFileError
+from .gotime import ZERO_TIME, GoTime, TimeParseError, unmarshal_json_time
+from .jsonscan import go_check_valid
+from .token import INT64_MAX, INT64_MIN, Token
+
+__all__ = ["DecodedFile", "decode_file", "go_string"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+
+
+class _Obj(list[tuple[str, object]]):
+    """A JSON object as its member list, duplicates and order kept."""
+
+
+class _Num(str):
+    """A JSON number, kept as its literal text."""
+
+
+class _Str(str):
+    """A decoded JSON string that remembers its raw (still escaped) bytes."""
+
+    raw: bytes
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(name)
+
+
+def go_string(s: str) -> str:
+    """Go's string after decoding: invalid UTF-8 and lone surrogates become U+FFFD."""
+    if _SURROGATE.search(s) is None:
+        return s
+    return _SURROGATE.sub("\ufffd", s)
+
+
+def _raw_bytes(s: str) -> bytes:
+    if isinstance(s, _Str):
+        return s.raw
+    # Fast path trees hold unescaped text equal to the raw text.
+    return s.encode("utf-8", "surrogateescape")
+
+
+_TOKEN = re.compile(
+    r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([-0-9][-+.eE0-9]*)|(true|false|null)|([{}\[\],:]))'
+)
+
+
+def _tree_from_tokens(text: str) -> object:
+    """Build the value tree of an input Go has already validated."""
+    stack: list[tuple[_Obj | list[object], list[str | None]]] = []
+    root: list[object] = []
+
+    def add(v: object) -> None:
+        if not stack:
+            root.append(v)
+            return
+        container, pending = stack[-1]
+        if isinstance(container, _Obj):
+            if pending[0] is None:
+                assert isinstance(v, str)
+                pending[0] = v
+            else:
+                container.append((pending[0], v))
+                pending[0] = None
+        else:
+            container.append(v)
+
+    for m in _TOKEN.finditer(text):
+        s, num, lit, punct = m.groups()
+        if s is not None:
+            body = s[1:-1]
+            v = _Str(json.loads(s) if "\\" in body else body)
+            v.raw = body.encode("utf-8", "surrogateescape")
+            add(v)
+        elif num is not None:
+            add(_Num(num))
+        elif lit is not None:
+            add({"true": True, "false": False, "null": None}[lit])
+        elif punct in "{[":
+            stack.append((_Obj() if punct == "{" else [], [None]))
+        elif punct in "}]":
+            add(stack.pop()[0])
+    return root[0]
+
+
+def _parse(raw: bytes) -> object:
+    text = raw.decode("utf-8", "surrogateescape")
+    python_ok = True
+    tree: object = None
+    try:
+        tree = json.loads(
+            text,
+            object_pairs_hook=_Obj,
+            parse_int=_Num,
+            parse_float=_Num,
+            parse_constant=_reject_constant,
+        )
+    except (ValueError, RecursionError):
+        python_ok = False
+    if not python_ok:
+        err = go_check_valid(raw)
+        if err is not None:
+            raise DecodeError(err)
+    if python_ok and b"\\" not in raw:
+        return tree
+    return _tree_from_tokens(text)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedFile:
+    """``*tokenCacheFile`` after a successful ``json.Unmarshal``."""
+
+    version: int
+    tokens: dict[str, Token | None] | None
+
+
+def _kind(v: object) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, _Num):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, _Obj):
+        return "object"
+    return "array"
+
+
+def _fold(key: str) -> str | None:
+    # Go's foldName on a field name: ASCII upper-cased, other runes to the
+    # smallest of their fold set.  Only the long s (U+017F -> S) and the Kelvin
+    # sign (U+212A -> K) fold into ASCII, and all field names are ASCII.
+    k = key.replace("\u017f", "s").replace("\u212a", "k")
+    return k.lower() if k.isascii() else None
+
+
+_FILE_FIELDS = {"version": "version", "tokens": "tokens"}
+_TOKEN_FIELDS = {
+    n: n for n in ("access_token", "token_type", "refresh_token", "expiry", "expires_in")
+}
+
+
+def _field(key: str, fields: dict[str, str]) -> str | None:
+    if key in fields:
+        return fields[key]
+    folded = _fold(go_string(key))
+    return None if folded is None else fields.get(folded)
+
+
+class _Decoder:
+    def __init__(self) -> None:
+        self.saved: str | None = None
+
+    def save(self, message: str) -> None:
+        if self.saved is None:
+            self.saved = message
+
+    def type_error(self, value: str, go_type: str, struct: str, field: str) -> None:
+        self.save(
+            f"json: cannot unmarshal {value} into Go struct field "
+            f"{struct}.{field} of type {go_type}"
+        )
+
+    def int_field(self, v: object, current: int, go_type: str, struct: str, field: str) -> int:
+        kind = _kind(v)
+        if kind == "null":
+            return current
+        if kind == "number":
+            lit = str(v)
+            if _INT_RE.match(lit) and INT64_MIN <= int(lit) <= INT64_MAX:
+                return int(lit)
+            self.type_error(f"number {lit}", go_type, struct, field)
+            return current
+        self.type_error(kind, go_type, struct, field)
+        return current
+
+    def file(self, top: object) -> DecodedFile:
+        if top is None:
+            raise NullFileError(
+                "cache file is JSON null: Go's load() dereferences "
+                "the nil *tokenCacheFile and panics"
+            )
+        if not isinstance(top, _Obj):
+            self.save(
+                f"json: cannot unmarshal {_kind(top)} into Go value of type cache.tokenCacheFile"
+            )
+            return DecodedFile(version=0, tokens=None)
+        version = 0
+        tokens: dict[str, Token | None] | None = None
+        for key, v in top:
+            name = _field(key, _FILE_FIELDS)
+            if name == "version":
+                version = self.int_field(v, version, "int", "tokenCacheFile", "version")
+            elif name == "tokens":
+                tokens = self.tokens(v, tokens)
+        return DecodedFile(version=version, tokens=tokens)
+
+    def tokens(
+        self, v: object, current: dict[str, Token | None] | None
+    ) -> dict[str, Token | None] | None:
+        if v is None:
+            return None
+        if not isinstance(v, _Obj):
+            self.type_error(_kind(v), "map[string]*oauth2.Token", "tokenCacheFile", "tokens")
+            return current
+        # A repeated "tokens" object merges into the existing map.
+        m = {} if current is None else current
+        for key, tv in v:
+            k = str(go_string(key))
+            if tv is None:
+                m[k] = None
+            elif isinstance(tv, _Obj):
+                m[k] = self.token(tv)
+            else:
+                self.type_error(_kind(tv), "oauth2.Token", "tokenCacheFile", "tokens")
+                m[k] = Token()
+        return m
+
+    def token(self, members: _Obj) -> Token:
+        f: dict[str, object] = {
+            "access_token": "",
+            "token_type": "",
+            "refresh_token": "",
+            "expiry": ZERO_TIME,
+            "expires_in": 0,
+        }
+        for key, v in members:
+            name = _field(key, _TOKEN_FIELDS)
+            if name is None:
+                continue
+            path = f"tokens.{name}"
+            if name == "expires_in":
+                f[name] = self.int_field(v, int(str(f[name])), "int64", "Token", path)
+            elif name == "expiry":
+                f[name] = self.expiry(v, f[name])
+            else:
+                kind = _kind(v)
+                if kind == "string":
+                    assert isinstance(v, str)
+                    f[name] = go_string(v)
+                elif kind != "null":
+                    self.type_error(kind, "string", "Token", path)
+        return Token(
+            access_token=str(f["access_token"]),
+            token_type=str(f["token_type"]),
+            refresh_token=str(f["refresh_token"]),
+            expiry=f["expiry"] if isinstance(f["expiry"], GoTime) else ZERO_TIME,
+            expires_in=int(str(f["expires_in"])),
+        )
+
+    def expiry(self, v: object, current: object) -> object:
+        if v is None:
+            return current
+        # UnmarshalJSON sees the raw JSON text; only its first and last byte
+        # matter for non-strings, so a stand-in is enough for them.
+        raw = (
+            b'"' + _raw_bytes(v) + b'"' if isinstance(v, str) and not isinstance(v, _Num) else b"0"
+        )
+        try:
+            t = unmarshal_json_time(raw)
+        except TimeParseError as e:
+            raise DecodeError(str(e)) from None
+        return current if t is None else t
+
+
+def decode_file(raw: bytes) -> DecodedFile:
+    """Decode cache file bytes as Go does; raises :class:`DecodeError` with Go's text.
+
+    Raises :class:`NullFileError` for a top-level ``null``, where Go panics.
+    """
+    tree = _parse(raw)
+    d = _Decoder()
+    result = d.file(tree)
+    if d.saved is not None:
+        raise DecodeError(d.saved)
+    return result
