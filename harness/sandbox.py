@@ -79,7 +79,7 @@ class CaseSandbox:
 
     def resolve_env(self, env: Mapping[str, str | None]) -> dict[str, str | None]:
         """Case env (sandbox-relative paths) as absolute paths for the testee."""
-        return {k: (None if v is None else self.abspath(v)) for k, v in env.items()}
+        return {k: (v if v is None or v == "" else self.abspath(v)) for k, v in env.items()}
 
     def layout(self) -> None:
         """Create home, dirs, files and symlinks; apply modes last (deepest first)."""

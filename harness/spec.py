@@ -149,7 +149,7 @@ class Case:
         if last_path is not None:
             return last_path
         home = self.env.get("HOME")
-        return posixpath.join(home if home is not None else "home", DEFAULT_CACHE_FILE)
+        return posixpath.join(home or "home", DEFAULT_CACHE_FILE)
 
 
 @dataclass(frozen=True)
@@ -343,8 +343,11 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
     )
     env: dict[str, str | None] = {}
     for name, value in raw.get("env", DEFAULT_ENV).items():
+        # "" is kept verbatim: Go treats an empty HOME like an unset one.
         env[name] = (
-            None if value is None else check_relpath(value=value, case_id=cid, fld=f"env.{name}")
+            value
+            if value is None or value == ""
+            else check_relpath(value=value, case_id=cid, fld=f"env.{name}")
         )
     steps: list[Step] = []
     for i, s in enumerate(raw["steps"]):
