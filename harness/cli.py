@@ -34,8 +34,9 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
-# Modules that may add subcommands (e.g. `diff`, `interop`) by exposing COMMAND.
-OPTIONAL_COMMAND_MODULES = ("harness.diff", "harness.interop")
+# Modules that add subcommands when imported (`diff`, `interop`, `report`, `run --html`),
+# or by exposing COMMAND.
+OPTIONAL_COMMAND_MODULES = ("harness.cli_extra",)
 
 
 def register_command(command: Command) -> None:

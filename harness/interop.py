@@ -1,0 +1,360 @@
+"""Interop matrix: every writer x reader pair of implementations sharing one cache file.
+
+For a pair (A writes, B reads): A opens a fresh cache and stores a fixed set of
+tokens; B opens the same file, looks every key up, then stores one more token;
+A opens the file again and looks everything up. A cell records whether the
+file stayed readable by both, and every token lost or altered on the way,
+compared with what the harness asked A (or B) to store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.checks import normalise_token
+from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.sandbox import CaseSandbox
+from harness.spec import Sandbox
+from harness.testee import Testee
+
+EXTRA_KEY = "interop-extra"
+ACCOUNT_KEY = (
+    "https://accounts.cloud.databricks.com/oidc/accounts/00000000-0000-0000-0000-000000000000"
+)
+
+# What A writes: one token per feature an implementation could lose.
+INTEROP_TOKENS: Mapping[str, Mapping[str, Any]] = {
+    "DEFAULT": {
+        "access_token": "profile-access",
+        "token_type": "Bearer",
+        "refresh_token": "profile-refresh",
+        "expiry": "2030-01-02T03:04:05.123456789+02:00",
+        "expires_in": 3600,
+    },
+    "https://x.cloud.databricks.com": {
+        "access_token": "a<b>&c",
+        "token_type": "Bearer",
+        "refresh_token": "r",
+        "expiry": "2030-06-01T00:00:00Z",
+    },
+    ACCOUNT_KEY: {
+        "access_token": "\u00e9\u2028\U0001f600",
+        "refresh_token": "\u2029",
+    },
+    "prod": {"token_type": "Bearer", "expiry": "1999-12-31T23:59:59.5-08:00"},
+}
+EXTRA_TOKEN: Mapping[str, Any] = {
+    "access_token": "written-by-reader",
+    "token_type": "Bearer",
+    "refresh_token": "rr",
+    "expiry": "2031-01-01T00:00:00Z",
+    "expires_in": 60,
+}
+
+OK, ALTERED, UNREADABLE, ERROR = "ok", "altered", "unreadable", "error"
+
+
+@dataclass(frozen=True)
+class TokenChange:
+    """One token that did not survive: lost, or a field that changed."""
+
+    phase: str  # "reader reads" or "writer rereads"
+    key: str
+    field: str  # "" when the whole token is lost
+    wrote: Any
+    read: Any
+
+    def text(self) -> str:
+        """One line for reports."""
+        if not self.field:
+            return f"{self.phase}: {self.key!r} lost ({self.read})"
+        return (
+            f"{self.phase}: {self.key!r} {self.field}: wrote {json.dumps(self.wrote)}, "
+            f"read {json.dumps(self.read)}"
+        )
+
+
+@dataclass(frozen=True)
+class InteropCell:
+    """One writer x reader pair."""
+
+    writer: str
+    reader: str
+    status: str  # ok, altered, unreadable, error
+    readable_by_reader: bool
+    readable_by_writer: bool
+    changes: tuple[TokenChange, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Short text for a grid cell."""
+        if self.status == OK:
+            return "ok"
+        if self.status == ALTERED:
+            fields = sorted({c.field or "lost" for c in self.changes})
+            return f"{len(self.changes)} altered ({', '.join(fields)})"
+        if self.status == UNREADABLE:
+            who = [n for n, ok in (("reader", self.readable_by_reader),
+                                   ("writer", self.readable_by_writer)) if not ok]
+            return "unreadable by " + " and ".join(who)
+        return "error"
+
+    def details(self) -> list[str]:
+        """Every change and error, one line each."""
+        return [c.text() for c in self.changes] + list(self.errors)
+
+
+@dataclass(frozen=True)
+class InteropResult:
+    """The whole writer x reader grid."""
+
+    impls: tuple[str, ...]
+    cells: tuple[InteropCell, ...]
+    unavailable: Mapping[str, str]
+
+    def cell(self, *, writer: str, reader: str) -> InteropCell | None:
+        """The cell of one pair, if it ran."""
+        for c in self.cells:
+            if c.writer == writer and c.reader == reader:
+                return c
+        return None
+
+    @property
+    def ok(self) -> bool:
+        """True when every pair kept every token intact and the file readable."""
+        return all(c.status == OK for c in self.cells) and not self.unavailable
+
+
+class _Failed(Exception):
+    """A step of the interop script failed on one side."""
+
+
+def _call(testee: Testee, req: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        resp = testee.request(req)
+    except (TesteeCrashed, TesteeTimeout, TesteeUnavailable) as exc:
+        raise _Failed(f"{testee.name} {req['op']}: {str(exc).splitlines()[0]}") from exc
+    return resp
+
+
+def _open(testee: Testee, sb: CaseSandbox) -> str | None:
+    """Open the shared default-location cache; the error text when it fails."""
+    env = sb.resolve_env({"HOME": "home"})
+    testee.begin_case(env=env, umask=0o022)
+    resp = _call(testee, {"op": "open", "path": None, "env": env, "umask": 0o022})
+    if resp.get("ok"):
+        return None
+    err = resp.get("error") or {}
+    return f"{err.get('kind')}: {err.get('message', '')}".replace(str(sb.root), "{sandbox}")
+
+
+def _store(testee: Testee, key: str, token: Mapping[str, Any]) -> str | None:
+    resp = _call(testee, {"op": "store", "key": key, "token": dict(token)})
+    if resp.get("ok"):
+        return None
+    err = resp.get("error") or {}
+    return f"{testee.name} store {key!r}: {err.get('kind')}: {err.get('message', '')}"
+
+
+def _compare(
+    *, testee: Testee, phase: str, wanted: Mapping[str, Mapping[str, Any]]
+) -> list[TokenChange]:
+    changes: list[TokenChange] = []
+    for key, token in wanted.items():
+        resp = _call(testee, {"op": "lookup", "key": key})
+        if not resp.get("ok"):
+            err = resp.get("error") or {}
+            changes.append(TokenChange(phase, key, "", token, str(err.get("kind"))))
+            continue
+        got = (resp.get("result") or {}).get("token")
+        if got is None:
+            changes.append(TokenChange(phase, key, "", token, "null"))
+            continue
+        want_n, got_n = normalise_token(dict(token)), normalise_token(got)
+        for name in sorted(want_n):
+            if want_n[name] != got_n.get(name):
+                changes.append(TokenChange(phase, key, name, want_n[name], got_n.get(name)))
+    return changes
+
+
+def run_pair(
+    *, writer: Testee, reader: Testee, sandbox_parent: Path | None = None
+) -> InteropCell:
+    """Writer stores the fixed set, reader reads and adds one, writer rereads."""
+    changes: list[TokenChange] = []
+    errors: list[str] = []
+    readable_by_reader = readable_by_writer = True
+    try:
+        with CaseSandbox(spec=Sandbox(), parent=sandbox_parent) as sb:
+            try:
+                why = _open(writer, sb)
+                if why is not None:
+                    raise _Failed(f"{writer.name} cannot create the cache: {why}")
+                for key, token in INTEROP_TOKENS.items():
+                    e = _store(writer, key, token)
+                    if e:
+                        errors.append(e)
+                writer.end_case()
+                why = _open(reader, sb)
+                if why is not None:
+                    readable_by_reader = False
+                    errors.append(f"{reader.name} open: {why}")
+                else:
+                    changes += _compare(testee=reader, phase="reader reads", wanted=INTEROP_TOKENS)
+                    e = _store(reader, EXTRA_KEY, EXTRA_TOKEN)
+                    if e:
+                        errors.append(e)
+                reader.end_case()
+                why = _open(writer, sb)
+                if why is not None:
+                    readable_by_writer = False
+                    errors.append(f"{writer.name} reopen: {why}")
+                elif readable_by_reader:
+                    wanted = {**INTEROP_TOKENS, EXTRA_KEY: EXTRA_TOKEN}
+                    changes += _compare(testee=writer, phase="writer rereads", wanted=wanted)
+            finally:
+                for t in (writer, reader):
+                    with contextlib.suppress(Exception):
+                        t.end_case()
+    except _Failed as exc:
+        return InteropCell(writer.name, reader.name, ERROR, False, False, tuple(changes),
+                           (*errors, str(exc)))
+    except OSError as exc:
+        return InteropCell(writer.name, reader.name, ERROR, False, False, (), (f"sandbox: {exc}",))
+    if not (readable_by_reader and readable_by_writer):
+        status = UNREADABLE
+    elif errors:
+        status = ERROR
+    elif changes:
+        status = ALTERED
+    else:
+        status = OK
+    return InteropCell(
+        writer.name, reader.name, status, readable_by_reader, readable_by_writer,
+        tuple(changes), tuple(errors),
+    )
+
+
+def run_interop(
+    *, testees: Sequence[Testee], unavailable: Mapping[str, str] | None = None,
+    sandbox_parent: Path | None = None,
+) -> InteropResult:
+    """Every writer x reader pair (the diagonal too); testees are started and closed here."""
+    started: list[Testee] = []
+    missing = dict(unavailable or {})
+    for t in testees:
+        try:
+            t.start()
+        except (TesteeUnavailable, TesteeCrashed, TesteeTimeout) as exc:
+            missing[t.name] = f"failed to start: {exc}"
+            t.close()
+            continue
+        started.append(t)
+    try:
+        cells = tuple(
+            run_pair(writer=w, reader=r, sandbox_parent=sandbox_parent)
+            for w in started
+            for r in started
+        )
+    finally:
+        for t in started:
+            t.close()
+    return InteropResult(impls=tuple(t.name for t in started), cells=cells, unavailable=missing)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+_SYMBOL = {OK: ".", ALTERED: "A", UNREADABLE: "U", ERROR: "E"}
+LEGEND = "  ".join(f"{s} {name}" for name, s in _SYMBOL.items())
+
+
+def render_interop_terminal(result: InteropResult) -> str:
+    """Writer rows x reader columns, then the details of every non-ok cell."""
+    names = list(result.impls)
+    width = max([len("writer \\ reader"), *(len(n) for n in names)])
+    out = ["interop: rows write, columns read", ""]
+    out.append("writer \\ reader".ljust(width) + "  " + "  ".join(names))
+    for w in names:
+        line = w.ljust(width)
+        for r in names:
+            c = result.cell(writer=w, reader=r)
+            sym = " " if c is None else _SYMBOL[c.status]
+            line += "  " + sym.ljust(len(r))
+        out.append(line.rstrip())
+    out += ["", "legend: " + LEGEND]
+    bad = [c for c in result.cells if c.status != OK]
+    if bad:
+        out += ["", "DETAILS"]
+        for c in bad:
+            out.append(f"--- {c.writer} -> {c.reader}: {c.summary()}")
+            out.extend("    " + d for d in c.details())
+    for name, why in sorted(result.unavailable.items()):
+        out.append(f"{name}: unavailable: {why}")
+    out += ["", "INTEROP OK" if result.ok else "INTEROP DIFFERENCES"]
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_interop_markdown(result: InteropResult) -> str:
+    """The grid as a Markdown table (cells summarised), then every change."""
+    names = list(result.impls)
+    out = ["# tokencache-compat interop", "", "Rows write the file, columns read it.", ""]
+    out.append("| writer \\ reader | " + " | ".join(_md(n) for n in names) + " |")
+    out.append("|---" * (len(names) + 1) + "|")
+    for w in names:
+        cells = []
+        for r in names:
+            c = result.cell(writer=w, reader=r)
+            cells.append("" if c is None else _md(c.summary()))
+        out.append(f"| {_md(w)} | " + " | ".join(cells) + " |")
+    bad = [c for c in result.cells if c.status != OK]
+    if bad:
+        out += ["", "## Changes", ""]
+        for c in bad:
+            out += [f"### {_md(c.writer)} writes, {_md(c.reader)} reads: {_md(c.summary())}", ""]
+            out += [f"- {_md(d)}" for d in c.details()]
+            out.append("")
+    if result.unavailable:
+        out += ["", "## Unavailable", ""]
+        out += [f"- {_md(n)}: {_md(w)}" for n, w in sorted(result.unavailable.items())]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def interop_to_dict(result: InteropResult) -> dict[str, Any]:
+    """A plain-JSON view of the grid."""
+    return {
+        "ok": result.ok,
+        "impls": list(result.impls),
+        "unavailable": dict(result.unavailable),
+        "tokens": {k: dict(v) for k, v in INTEROP_TOKENS.items()},
+        "extra": {EXTRA_KEY: dict(EXTRA_TOKEN)},
+        "cells": [
+            {
+                "writer": c.writer,
+                "reader": c.reader,
+                "status": c.status,
+                "readable_by_reader": c.readable_by_reader,
+                "readable_by_writer": c.readable_by_writer,
+                "changes": [
+                    {"phase": t.phase, "key": t.key, "field": t.field, "wrote": t.wrote,
+                     "read": t.read}
+                    for t in c.changes
+                ],
+                "errors": list(c.errors),
+            }
+            for c in result.cells
+        ],
+    }
+
+
+def render_interop_json(result: InteropResult) -> str:
+    """The JSON text of the grid."""
+    return json.dumps(interop_to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,18 @@
+"""Shared test set-up: tests/strategies.py importable as ``strategies``; the hypothesis profile."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hypothesis import settings
+
+import harness.strategies  # noqa: F401  (registers the "ci" and "long" profiles)
+
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    # Appended, not prepended: tests/ must never shadow the harness package.
+    sys.path.append(_TESTS)
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

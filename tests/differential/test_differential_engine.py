@@ -1,0 +1,160 @@
+"""The differential engine: no false alarms, planted bugs caught, shrunk and written as cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from conftest import broken_testee, no_lookup_testee
+
+from harness.differential import (
+    CACHE_FILE,
+    Answer,
+    Counterexample,
+    DiffOptions,
+    DiskState,
+    TraceStep,
+    auto_allowed,
+    compare_disks,
+    counterexample_case,
+    run_diff,
+    slug,
+)
+from harness.runner import RunOptions, run_case
+from harness.spec import case_file_schema, load_case_file
+from harness.testee import InProcessTestee
+
+
+def test_reference_against_itself_never_diverges(tmp_path: Path) -> None:
+    """Two copies of the reference in separate sandboxes agree on every generated sequence."""
+    result = run_diff(
+        a=InProcessTestee(name="reference"),
+        b=InProcessTestee(name="reference-copy"),
+        options=DiffOptions(examples=60, out_dir=tmp_path),
+    )
+    assert result.ok, result.render()
+    assert result.examples >= 60 and result.steps > result.examples
+    assert not any(tmp_path.iterdir())
+
+
+def test_planted_divergence_is_caught_shrunk_and_written(tmp_path: Path) -> None:
+    """A reference that drops refresh tokens yields a two-step, schema-valid spec case."""
+    result = run_diff(
+        a=InProcessTestee(name="reference"),
+        b=broken_testee(),
+        options=DiffOptions(examples=200, out_dir=tmp_path),
+    )
+    assert not result.ok
+    cx = result.counterexample
+    assert cx is not None and result.written is not None
+    # Shrunk: the smallest witness is open then one store with a refresh token.
+    ops = [ts.step["op"] for ts in cx.steps]
+    assert ops == ["open", "store"], cx.render()
+    assert cx.file is None
+    token = cx.steps[-1].step["token"]
+    assert set(token) == {"refresh_token"} and 0 < len(token["refresh_token"]) <= 4, token
+    assert any("bytes differ" in d for d in cx.diffs)
+
+    doc = json.loads(result.written.case_file.read_text())
+    jsonschema.validate(doc, case_file_schema())
+    cases, errors = load_case_file(path=result.written.case_file)
+    assert not errors and len(cases) == 1
+    case = cases[0]
+    assert case.id.startswith("counterexample.reference-vs-broken.")
+    observed = json.loads(result.written.observed_file.read_text())
+    assert set(observed["sides"]) == {"reference", "broken"}
+    assert observed["expected_side"] == "reference"
+
+    # The case passes on the expected side and fails on the broken one.
+    options = RunOptions(golden_dir=tmp_path / "files")
+    assert run_case(case=case, testee=InProcessTestee(), options=options).outcome.value == "pass"
+    bad = run_case(case=case, testee=broken_testee(), options=options)
+    assert bad.outcome.value == "fail" and bad.diffs
+
+
+def test_broken_side_first_still_asserts_the_reference(tmp_path: Path) -> None:
+    """With the broken side named first, the spec case still records the reference's bytes."""
+    result = run_diff(
+        a=broken_testee(),
+        b=InProcessTestee(name="reference"),
+        options=DiffOptions(examples=200, out_dir=tmp_path),
+    )
+    assert result.written is not None and result.written.golden_file is not None
+    assert b'"refresh_token": "' in result.written.golden_file.read_bytes()
+
+
+def test_unsupported_answer_skips_the_step_on_both_sides(tmp_path: Path) -> None:
+    """A side that answers `unsupported` to lookups is not a divergence; other steps still run."""
+    result = run_diff(
+        a=InProcessTestee(name="reference"),
+        b=no_lookup_testee(),
+        options=DiffOptions(examples=40, out_dir=tmp_path),
+    )
+    assert result.ok, result.render()
+    assert result.steps > 0
+
+
+def test_seed_changes_the_examples(tmp_path: Path) -> None:
+    """--seed runs are reproducible and differ from the derandomized run."""
+
+    def steps(seed: int | None) -> int:
+        r = run_diff(
+            a=InProcessTestee(name="reference"),
+            b=InProcessTestee(name="copy"),
+            options=DiffOptions(examples=15, seed=seed, out_dir=tmp_path),
+        )
+        return r.steps
+
+    assert steps(7) == steps(7)
+    assert {steps(None), steps(7), steps(8)} != {steps(None)}
+
+
+def test_auto_allow_reads_hello() -> None:
+    """Go testees allow the null panic; an oauth2 older than v0.23.0 allows dropped expires_in."""
+    go_new = {"runtime": "go1.26.8", "details": {"golang.org/x/oauth2": "v0.34.0"}}
+    go_old = {"runtime": "go1.26.8", "details": {"golang.org/x/oauth2": "v0.20.0"}}
+    ref = {"runtime": "python 3.11", "details": {}}
+    assert auto_allowed(hellos=[ref, ref]) == frozenset()
+    assert auto_allowed(hellos=[ref, go_new]) == {"null-top-level"}
+    assert auto_allowed(hellos=[ref, go_old]) == {"null-top-level", "expires-in"}
+
+
+def test_compare_disks_reports_modes_bytes_and_listing() -> None:
+    """Every part of the disk state is compared, and expires_in can be ignored."""
+    a = DiskState("regular", 0o600, b'{\n  "expiry": "x",\n  "expires_in": 5\n}', 0o700,
+                  ("token-cache.json",))
+    b = DiskState("regular", 0o644, b'{\n  "expiry": "x"\n}', 0o755,
+                  (".token-cache-*.tmp", "token-cache.json"))
+    diffs = compare_disks(a=a, b=b, names=("x", "y"))
+    text = "\n".join(diffs)
+    assert "mode x=0600 y=0644" in text and "bytes differ" in text
+    assert "mode x=0700 y=0755" in text and "listing" in text
+    same = compare_disks(a=a, b=DiskState(*a.__dict__.values()).__class__(
+        "regular", 0o600, b'{\n  "expiry": "x"\n}', 0o700, ("token-cache.json",)
+    ), names=("x", "y"), ignore_expires_in=True)
+    assert same == []
+
+
+def test_counterexample_with_file_and_error_is_a_valid_case() -> None:
+    """A hand-edited file and an error answer become sandbox files and an error expectation."""
+    answers = (
+        Answer(compared={"error": "error", "message": "load: parse: bad"}),
+        Answer(compared={"crash": "crash"}, detail="panic"),
+    )
+    cx = Counterexample(
+        names=("reference", "go-sdk@v0.129.0"),
+        file=b"\xff{",
+        steps=(TraceStep(step={"op": "open", "path": None}, answers=answers),),
+        disks=(DiskState("regular", 0o600, b"\xff{", 0o700, ("token-cache.json",)),) * 2,
+        diffs=("response differs",),
+        expected_side=0,
+    )
+    case, golden = counterexample_case(cx=cx)
+    jsonschema.validate({"cases": [case]}, case_file_schema())
+    assert case["sandbox"]["files"][0]["path"] == CACHE_FILE
+    assert case["steps"] == [
+        {"op": "open", "expect": {"error": "error", "message": "load: parse: bad"}}
+    ]
+    assert golden == b"\xff{"
+    assert slug("go-sdk@v0.129.0") == "go-sdk-v0-129-0"

@@ -1,0 +1,119 @@
+"""Rendered reports for a fixed selection of cases: any change in output is a snapshot diff.
+
+The reference runs beside a planted-bug copy of itself (stores forget the refresh
+token), so the reports hold failures and their differences too. Nothing in them
+depends on temp paths, times, durations or the Python version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from harness.data import RunResult
+from harness.interop import (
+    InteropResult,
+    render_interop_markdown,
+    render_interop_terminal,
+    run_interop,
+)
+from harness.paths import find_repo_root
+from harness.report.html import render_html
+from harness.report.junit import render_junit
+from harness.report.markdown import render_markdown
+from harness.report.terminal import render_terminal
+from harness.runner import RunOptions, run_matrix
+from harness.spec import load_cases
+from harness.testee import InProcessTestee
+from reference_impl.protocol import Session
+
+SELECTED = (
+    "life.store-then-lookup",
+    "life.overwrite-key",
+    "encode.string.html-escapes",
+    "encode.string.line-separators",
+    "errors.open.parse-error-message",
+    "decode.null.top-level",
+    "keys.workspace.with-profile",
+    "dualwrite.sdk.distinct-host-key",
+    "fs.mode.existing-dir-0755-open-only",
+)
+
+
+class DropRefreshSession(Session):
+    """The reference, except that stores forget the refresh token."""
+
+    def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        token = request.get("token")
+        if request.get("op") in ("store", "dual_store") and isinstance(token, dict):
+            request = {**request, "token": {k: v for k, v in token.items() if k != "refresh_token"}}
+        return super().handle(request)
+
+
+def _testees() -> list[InProcessTestee]:
+    return [
+        InProcessTestee(name="reference"),
+        InProcessTestee(name="no-refresh", session_factory=DropRefreshSession),
+    ]
+
+
+def _scrub(run: RunResult) -> RunResult:
+    """Hide the runtime line (the Python version) from hellos."""
+    impls = tuple(
+        replace(i, hello={**i.hello, "runtime": "<runtime>"}) if i.hello else i for i in run.impls
+    )
+    return replace(run, impls=impls)
+
+
+@pytest.fixture(scope="module")
+def run() -> RunResult:
+    """The selected cases on both testees."""
+    root = find_repo_root()
+    by_id = load_cases(cases_dir=root / "golden" / "cases").by_id()
+    missing = [cid for cid in SELECTED if cid not in by_id]
+    assert not missing, f"snapshot selection names missing cases: {missing}"
+    result = run_matrix(
+        cases=[by_id[cid] for cid in SELECTED],
+        testees=_testees(),
+        options=RunOptions(golden_dir=root / "golden" / "files"),
+    )
+    return _scrub(result)
+
+
+@pytest.fixture(scope="module")
+def interop() -> InteropResult:
+    """The writer x reader grid of the same two testees."""
+    return run_interop(testees=_testees())
+
+
+def test_terminal_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
+    """The terminal matrix and details."""
+    text = render_terminal(run)
+    assert "no-refresh" in text
+    assert text == snapshot
+
+
+def test_markdown_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
+    """The Markdown report."""
+    assert render_markdown(run) == snapshot
+
+
+def test_junit_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
+    """The JUnit XML report."""
+    assert render_junit(run) == snapshot
+
+
+def test_html_report(run: RunResult, interop: InteropResult, snapshot: SnapshotAssertion) -> None:
+    """The self-contained HTML report with both grids."""
+    page = render_html(run=run, interop=interop)
+    assert "<script" not in page and "http://" not in page.split("<body>")[0]
+    assert page == snapshot
+
+
+def test_interop_reports(interop: InteropResult, snapshot: SnapshotAssertion) -> None:
+    """The interop grid in the terminal and in Markdown."""
+    assert render_interop_terminal(interop) + "\n" + render_interop_markdown(interop) == snapshot
