@@ -41,6 +41,38 @@ def _check_hello(raw: Mapping[str, Any]) -> dict[str, Any]:
     return hello
 
 
+def _environ_snapshot() -> dict[Any, Any]:
+    """A copy of the process environment, cheap enough to take around every call.
+
+    os.environ's raw mapping copies at C speed; iterating os.environ itself decodes
+    every variable, which made env handling most of an in-process suite run.
+    """
+    raw = getattr(os.environ, "_data", None)
+    return dict(raw) if isinstance(raw, dict) else dict(os.environ)
+
+
+def _apply_env(env: Mapping[str, str | None]) -> None:
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def _restore_environ(saved: Mapping[Any, Any]) -> None:
+    """Make the environment equal `saved` again (a snapshot) if anything changed it."""
+    if _environ_snapshot() == saved:
+        return
+    decoded = {
+        (os.fsdecode(k) if isinstance(k, bytes) else k): (
+            os.fsdecode(v) if isinstance(v, bytes) else v
+        )
+        for k, v in saved.items()
+    }
+    os.environ.clear()
+    os.environ.update(decoded)
+
+
 class Testee(ABC):
     """One implementation: answers protocol requests for a sequence of cases."""
 
@@ -141,14 +173,11 @@ class InProcessTestee(Testee):
     def _call(self, req: Mapping[str, Any]) -> Response:
         # The session may read HOME at any call, so the case env (never the harness's
         # own HOME) is in force around every call, and restored afterwards.
-        saved = dict(os.environ)
+        saved = _environ_snapshot()
+        before = {k: os.environ.get(k) for k in self._env}
         old_mask = os.umask(self._umask)
         try:
-            for k, v in self._env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            _apply_env(self._env)
             response = self._session.handle(req)
         except Exception as exc:  # a bug in the reference is its crash
             raise TesteeCrashed(
@@ -157,8 +186,8 @@ class InProcessTestee(Testee):
             ) from exc
         finally:
             os.umask(old_mask)
-            os.environ.clear()
-            os.environ.update(saved)
+            _apply_env(before)
+            _restore_environ(saved)
         if not isinstance(response, dict) or response.get("id") != req["id"]:
             raise TesteeCrashed(reason=f"reference returned a bad response: {response!r}")
         return response

@@ -17,13 +17,14 @@ because ``Time.UnmarshalJSON`` parses the *escaped* text.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from dataclasses import dataclass
 from typing import NoReturn
 
 from .errors import DecodeError, NullFileError
-from .gotime import ZERO_TIME, GoTime, TimeParseError, unmarshal_json_time
+from .gotime import ZERO_TIME, GoTime, TimeParseError, parse_rfc3339, unmarshal_json_time
 from .jsonscan import go_check_valid
 from .token import INT64_MAX, INT64_MIN, Token
 
@@ -53,7 +54,7 @@ def _reject_constant(name: str) -> NoReturn:
 
 def go_string(s: str) -> str:
     """Go's string after decoding: invalid UTF-8 and lone surrogates become U+FFFD."""
-    if _SURROGATE.search(s) is None:
+    if s.isascii() or _SURROGATE.search(s) is None:
         return s
     return _SURROGATE.sub("\ufffd", s)
 
@@ -244,47 +245,56 @@ class _Decoder:
         return m
 
     def token(self, members: _Obj) -> Token:
-        f: dict[str, object] = {
-            "access_token": "",
-            "token_type": "",
-            "refresh_token": "",
-            "expiry": ZERO_TIME,
-            "expires_in": 0,
-        }
+        # Plain locals instead of a field dict: this runs once per cached token.
+        strings = {"access_token": "", "token_type": "", "refresh_token": ""}
+        expiry: object = ZERO_TIME
+        expires_in = 0
         for key, v in members:
-            name = _field(key, _TOKEN_FIELDS)
+            name = _TOKEN_FIELDS.get(key)
             if name is None:
-                continue
-            path = f"tokens.{name}"
-            if name == "expires_in":
-                f[name] = self.int_field(v, int(str(f[name])), "int64", "Token", path)
+                name = _field(key, _TOKEN_FIELDS)
+                if name is None:
+                    continue
+            if type(v) is str and v.isascii():
+                # Plain ASCII text, as Go writes: no surrogate to fix, raw bytes = text.
+                if name == "expiry":
+                    expiry = self.expiry_text(v.encode())
+                elif name == "expires_in":
+                    self.type_error("string", "int64", "Token", "tokens.expires_in")
+                else:
+                    strings[name] = v
             elif name == "expiry":
-                f[name] = self.expiry(v, f[name])
-            else:
-                kind = _kind(v)
-                if kind == "string":
-                    assert isinstance(v, str)
-                    f[name] = go_string(v)
-                elif kind != "null":
-                    self.type_error(kind, "string", "Token", path)
+                expiry = self.expiry(v, expiry)
+            elif name == "expires_in":
+                expires_in = self.int_field(v, expires_in, "int64", "Token", "tokens.expires_in")
+            elif isinstance(v, str) and not isinstance(v, _Num):
+                strings[name] = str(go_string(v))
+            elif v is not None:
+                self.type_error(_kind(v), "string", "Token", f"tokens.{name}")
         return Token(
-            access_token=str(f["access_token"]),
-            token_type=str(f["token_type"]),
-            refresh_token=str(f["refresh_token"]),
-            expiry=f["expiry"] if isinstance(f["expiry"], GoTime) else ZERO_TIME,
-            expires_in=int(str(f["expires_in"])),
+            access_token=strings["access_token"],
+            token_type=strings["token_type"],
+            refresh_token=strings["refresh_token"],
+            expiry=expiry if isinstance(expiry, GoTime) else ZERO_TIME,
+            expires_in=expires_in,
         )
+
+    def expiry_text(self, text: bytes) -> GoTime:
+        """``Time.UnmarshalJSON`` of a JSON string whose raw text is ``text``."""
+        try:
+            return parse_rfc3339(text)
+        except TimeParseError as e:
+            raise DecodeError(str(e)) from None
 
     def expiry(self, v: object, current: object) -> object:
         if v is None:
             return current
         # UnmarshalJSON sees the raw JSON text; only its first and last byte
         # matter for non-strings, so a stand-in is enough for them.
-        raw = (
-            b'"' + _raw_bytes(v) + b'"' if isinstance(v, str) and not isinstance(v, _Num) else b"0"
-        )
+        if isinstance(v, str) and not isinstance(v, _Num):
+            return self.expiry_text(_raw_bytes(v))
         try:
-            t = unmarshal_json_time(raw)
+            t = unmarshal_json_time(b"0")
         except TimeParseError as e:
             raise DecodeError(str(e)) from None
         return current if t is None else t
@@ -295,9 +305,17 @@ def decode_file(raw: bytes) -> DecodedFile:
 
     Raises :class:`NullFileError` for a top-level ``null``, where Go panics.
     """
-    tree = _parse(raw)
-    d = _Decoder()
-    result = d.file(tree)
+    # A large file allocates one tree node per value and none of them forms a
+    # cycle, so the collector's passes during decoding only cost time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        tree = _parse(raw)
+        d = _Decoder()
+        result = d.file(tree)
+    finally:
+        if collecting:
+            gc.enable()
     if d.saved is not None:
         raise DecodeError(d.saved)
     return result

@@ -13,6 +13,7 @@ the fallback accepts with identical results, so only the fallback is needed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["ZERO_TIME", "GoTime", "TimeMarshalError", "TimeParseError", "parse_rfc3339"]
@@ -128,8 +129,9 @@ class GoTime:
 
     def format(self) -> str:
         """``t.Format(time.RFC3339Nano)``: never fails, even for odd years or offsets."""
+        year = f"{self.year:04d}" if self.year >= 0 else _append_int(self.year, 4)
         s = (
-            f"{_append_int(self.year, 4)}-{self.month:02d}-{self.day:02d}"
+            f"{year}-{self.month:02d}-{self.day:02d}"
             f"T{self.hour:02d}:{self.minute:02d}:{self.second:02d}"
         )
         if self.nanosecond:
@@ -223,8 +225,42 @@ def _skip(value: bytes, prefix: bytes) -> bytes:
     return value[len(prefix) :]
 
 
+# The shape every file Go writes has; values in range parse exactly as the full
+# port below would, so they skip it (decoding a large cache is mostly this).
+_CANONICAL = re.compile(
+    rb"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    rb"(?:[.,]([0-9]+))?(?:Z|([-+])([0-9]{2}):([0-9]{2}))\Z"
+)
+
+
 def parse_rfc3339(value: bytes) -> GoTime:
     """``time.Parse(time.RFC3339, value)`` with Go's exact error texts."""
+    m = _CANONICAL.match(value)
+    if m is not None:
+        y, mo, d, h, mi, sec, frac, sign, zh, zm = m.groups()
+        year, month, day, hour, minute, second = int(y), int(mo), int(d), int(h), int(mi), int(sec)
+        if (
+            1 <= month <= 12
+            and day >= 1
+            and (day <= 28 or day <= days_in(month, year))
+            and hour < 24
+            and minute < 60
+            and second < 60
+        ):
+            offset = 0
+            if sign is not None:
+                zone_hour, zone_minute = int(zh), int(zm)
+                if zone_hour >= 24 or zone_minute >= 60:
+                    return _parse_rfc3339_slow(value)  # Go's range errors
+                offset = (zone_hour * 60 + zone_minute) * 60
+                if sign == b"-":
+                    offset = -offset
+            nsec = 0 if frac is None else int(frac[:9]) * 10 ** (9 - len(frac[:9]))
+            return GoTime(year, month, day, hour, minute, second, nsec, offset or None)
+    return _parse_rfc3339_slow(value)
+
+
+def _parse_rfc3339_slow(value: bytes) -> GoTime:
     orig = value
     nsec = 0
     offset: int | None = None
