@@ -24,7 +24,15 @@ from .gotime import ZERO_TIME, GoTime
 from .keys import ArgKind, CacheKeys, OAuthArg, cache_keys
 from .token import Token
 
-__all__ = ["PROTOCOL_VERSION", "RequestError", "Session", "token_from_json", "token_to_json"]
+__all__ = [
+    "PROTOCOL_VERSION",
+    "RequestError",
+    "Session",
+    "arg_from_json",
+    "expiry_from_json",
+    "token_from_json",
+    "token_to_json",
+]
 
 PROTOCOL_VERSION: Final = 1
 OPS: Final = ["open", "store", "lookup", "cache_key", "dual_store"]
@@ -104,7 +112,7 @@ def token_to_json(t: Token | None) -> dict[str, Any] | None:
     }
 
 
-def _arg_from_json(obj: Any) -> OAuthArg:
+def arg_from_json(obj: Any) -> OAuthArg:
     if not isinstance(obj, dict) or obj.get("kind") not in (
         "workspace",
         "account",
@@ -197,7 +205,7 @@ class Session:
         if op == "lookup":
             return {"token": token_to_json(self._opened().lookup(key=_key(req)))}
         if op == "cache_key":
-            keys = cache_keys(arg=_arg_from_json(req.get("arg")))
+            keys = cache_keys(arg=arg_from_json(req.get("arg")))
             return {"key": keys.key, "host_key": keys.host_key}
         if op == "dual_store":
             return self._dual_store(req)
@@ -227,7 +235,7 @@ class Session:
         via = req.get("via")
         if via not in VIAS:
             raise _Unsupported(f"unknown dual_store via: {via!r}")
-        keys: CacheKeys = cache_keys(arg=_arg_from_json(req.get("arg")))
+        keys: CacheKeys = cache_keys(arg=arg_from_json(req.get("arg")))
         key = req.get("key")
         dual_store(
             cache=self._opened(),

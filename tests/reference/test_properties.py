@@ -7,24 +7,30 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import cache_file_bytes, keys, token_maps, tokens
+from strategies import cache_file_bytes, keys, oauth_args, token_maps, tokens
 
 from reference_impl import (
+    ArgumentError,
+    CacheKeys,
     DecodeError,
     FileTokenCache,
+    MarshalError,
     NotFoundError,
     NullFileError,
+    OAuthArg,
     Token,
     VersionError,
+    cache_keys,
     decode_file,
     encode_file,
 )
-from reference_impl.decoder import _tree_from_tokens
+from reference_impl.decoder import _tree_from_tokens, go_string
 from reference_impl.jsonscan import go_check_valid
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -129,3 +135,92 @@ def test_fast_and_token_paths_agree(raw: bytes) -> None:
     except (DecodeError, NullFileError) as e:
         slow = type(e).__name__ + str(e)
     assert fast == slow
+
+
+def _as_go_sees(token: Token | None) -> Token | None:
+    """The token after Go's encoder replaced invalid UTF-8 (lone surrogates) by U+FFFD."""
+    if token is None:
+        return None
+    return replace(
+        token,
+        access_token=go_string(token.access_token),
+        token_type=go_string(token.token_type),
+        refresh_token=go_string(token.refresh_token),
+    )
+
+
+@SETTINGS
+@given(token_maps(surrogates=True))
+def test_lone_surrogates_decode_as_u_fffd(tokens_map: dict[str, Token | None]) -> None:
+    """Invalid UTF-8 in keys and strings comes back from the file as U+FFFD, as Go writes it."""
+    seen = {go_string(k): _as_go_sees(t) for k, t in tokens_map.items()}
+    assume(len(seen) == len(tokens_map))  # two keys that fold together give a duplicate member
+    assert decode_file(encode_file(version=1, tokens=tokens_map)).tokens == seen
+
+
+@SETTINGS
+@given(token_maps(surrogates=True))
+def test_encoded_bytes_escape_what_go_escapes(tokens_map: dict[str, Token | None]) -> None:
+    """The file is valid UTF-8 with <, >, &, U+2028, U+2029 and control characters escaped."""
+    raw = encode_file(version=1, tokens=tokens_map)
+    text = raw.decode("utf-8")  # strict: Go never writes invalid UTF-8
+    for ch in "<>&\u2028\u2029":
+        assert ch not in text
+    assert all(ch == "\n" or ch >= " " for ch in text)
+    assert json.loads(text)["version"] == 1
+
+
+@SETTINGS
+@given(keys(surrogates=True), tokens(surrogates=True))
+def test_store_with_lone_surrogates_is_seen_as_go_sees_it(key: str, token: Token) -> None:
+    """After a store, lookups see the U+FFFD form; the raw key with invalid UTF-8 is not found."""
+    with fresh_cache() as (cache, _):
+        cache.store(key=key, token=token)
+        assert cache.lookup(key=go_string(key)) == _as_go_sees(token)
+        if go_string(key) != key:
+            with pytest.raises(NotFoundError):
+                cache.lookup(key=key)
+
+
+@SETTINGS
+@given(keys(), tokens(), tokens(wild_expiry=True))
+def test_unmarshalable_expiry_fails_the_store_and_keeps_the_file(
+    key: str, before: Token, token: Token
+) -> None:
+    """A store whose expiry Time.MarshalJSON refuses fails and leaves the file as it was."""
+    t = token.expiry
+    refused = not 0 <= t.year <= 9999 or abs(t.offset or 0) >= 24 * 3600
+    with fresh_cache() as (cache, path):
+        cache.store(key=key, token=before)
+        raw = path.read_bytes()
+        if refused:
+            with pytest.raises(MarshalError):
+                cache.store(key=key, token=token)
+            assert path.read_bytes() == raw
+            assert cache.lookup(key=key) == before
+        else:
+            cache.store(key=key, token=token)
+            assert cache.lookup(key=key) == token
+
+
+def _keys_or_none(arg: OAuthArg) -> CacheKeys | None:
+    try:
+        return cache_keys(arg=arg)
+    except ArgumentError:
+        return None
+
+
+@SETTINGS
+@given(oauth_args())
+def test_a_set_profile_is_the_primary_key(arg: OAuthArg) -> None:
+    """The profile, when set, is the primary key; validation and host key ignore it."""
+    with_profile = _keys_or_none(arg)
+    without = _keys_or_none(replace(arg, profile=""))
+    if arg.kind == "discovery":
+        assert without is None  # discovery needs a profile
+    elif with_profile is None or without is None:
+        assert with_profile is None and without is None
+    else:
+        assert with_profile.host_key == without.host_key
+    if with_profile is not None:
+        assert with_profile.key == (arg.profile or with_profile.host_key)
