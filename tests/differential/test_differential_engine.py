@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import broken_testee, no_lookup_testee
+from diff_helpers import broken_testee, no_lookup_testee
 
 from harness.differential import (
     CACHE_FILE,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from conftest import GO_YARDSTICK, go_testees
+from diff_helpers import GO_YARDSTICK, go_testees
 
 from harness.interop import (
     ALTERED,
