@@ -50,7 +50,7 @@ def golden_dir_for(*, env: BenchEnv, cases: Sequence[Case]) -> tuple[Path, str]:
                     continue
 
                 def keep(sb: CaseSandbox, case: Case = case) -> None:
-                    content = sb.read_file(case.final_file()).content
+                    content = sb.read_file(rel=case.final_file()).content
                     if content is not None:
                         golden_path(golden_dir=target, case_id=case.id).write_bytes(content)
 

@@ -24,14 +24,14 @@ BYTE_CONTEXT = 32
 _TMP_NAME = re.compile(r"\.token-cache-\d+\.tmp")
 
 
-def cap(text: str, limit: int = MAX_DIFF_CHARS) -> str:
+def cap(*, text: str, limit: int = MAX_DIFF_CHARS) -> str:
     """Shorten long text, saying how much was cut."""
     if len(text) <= limit:
         return text
     return text[:limit] + f"\n... ({len(text) - limit} more characters)"
 
 
-def normalise_message(message: str, *, roots: Sequence[str]) -> str:
+def normalise_message(*, message: str, roots: Sequence[str]) -> str:
     """Apply the protocol's substitutions: sandbox root → {sandbox}, temp names → *."""
     for root in sorted(set(roots), key=len, reverse=True):
         if root:
@@ -39,7 +39,7 @@ def normalise_message(message: str, *, roots: Sequence[str]) -> str:
     return _TMP_NAME.sub(".token-cache-*.tmp", message)
 
 
-def normalise_token(token: Any) -> Any:
+def normalise_token(*, token: Any) -> Any:
     """A token with all five fields (absent → Go zero value; "" expiry → zero time)."""
     if not isinstance(token, Mapping):
         return token
@@ -50,10 +50,10 @@ def normalise_token(token: Any) -> Any:
     return out
 
 
-def normalise_result(result: Any) -> Any:
+def normalise_result(*, result: Any) -> Any:
     """A result with any `token` member normalised to all five fields."""
     if isinstance(result, Mapping) and "token" in result:
-        return {**result, "token": normalise_token(result["token"])}
+        return {**result, "token": normalise_token(token=result["token"])}
     return result
 
 
@@ -82,18 +82,18 @@ def check_response(
             return f"expected error {expect.kind!r}, got success {_json(response.get('result'))}"
         if expect.result is None:
             return None
-        want = normalise_result(expect.result)
-        got = normalise_result(response.get("result"))
+        want = normalise_result(result=expect.result)
+        got = normalise_result(result=response.get("result"))
         if want == got:
             return None
         detail = _dict_diff(want, got) if isinstance(got, Mapping) else ""
         return cap(
-            f"result differs\n  expected: {_json(want)}\n  obtained: {_json(got)}"
+            text=f"result differs\n  expected: {_json(want)}\n  obtained: {_json(got)}"
             + (f"\n{_indent(detail)}" if detail else "")
         )
     error = response.get("error") or {}
     kind = str(error.get("kind", ""))
-    message = normalise_message(str(error.get("message", "")), roots=roots)
+    message = normalise_message(message=str(error.get("message", "")), roots=roots)
     if expect.kind == "ok":
         return f"expected success, got error {kind!r}: {message}"
     if expect.kind == "any":
@@ -102,7 +102,7 @@ def check_response(
         return f"expected error {expect.kind!r}, got error {kind!r}: {message}"
     if strict_messages and expect.message is not None and message != expect.message:
         return cap(
-            f"error message differs (strict messages)\n  expected: {expect.message!r}\n"
+            text=f"error message differs (strict messages)\n  expected: {expect.message!r}\n"
             f"  obtained: {message!r}"
         )
     return None
@@ -112,7 +112,7 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.split("\n"))
 
 
-def escape_bytes(data: bytes) -> str:
+def escape_bytes(*, data: bytes) -> str:
     """Bytes as printable text: printable ASCII kept, everything else escaped."""
     out = []
     for b in data:
@@ -132,9 +132,16 @@ def escape_bytes(data: bytes) -> str:
 
 
 def byte_diff(
-    *, expected: bytes, obtained: bytes, context: int = BYTE_CONTEXT
+    *,
+    expected: bytes,
+    obtained: bytes,
+    context: int = BYTE_CONTEXT,
+    labels: tuple[str, str] = ("expected", "obtained"),
 ) -> str | None:
-    """First differing offset and both sides escaped around it; None when equal."""
+    """First differing offset and both sides escaped around it; None when equal.
+
+    `labels` name the two sides (e.g. old golden / new bytes when regenerating).
+    """
     if expected == obtained:
         return None
     offset = next(
@@ -145,14 +152,16 @@ def byte_diff(
 
     def window(data: bytes) -> str:
         end = min(len(data), offset + 1 + context)
-        text = escape_bytes(data[start:end])
+        text = escape_bytes(data=data[start:end])
         return ("..." if start else "") + text + ("..." if end < len(data) else "")
 
+    first, second = labels
+    width = max(len(first), len(second)) + 1
     return (
-        f"bytes differ at offset {offset} (expected {len(expected)} bytes, "
-        f"obtained {len(obtained)} bytes)\n"
-        f"  expected: {window(expected)}\n"
-        f"  obtained: {window(obtained)}"
+        f"bytes differ at offset {offset} ({first} {len(expected)} bytes, "
+        f"{second} {len(obtained)} bytes)\n"
+        f"  {(first + ':').ljust(width)} {window(expected)}\n"
+        f"  {(second + ':').ljust(width)} {window(obtained)}"
     )
 
 
@@ -165,14 +174,14 @@ def check_final(
     if final.empty:
         return diffs
     rel = case.final_file()
-    state = sandbox.read_file(rel)
+    state = sandbox.read_file(rel=rel)
     if final.file_type is not None and state.file_type != final.file_type:
         diffs.append(f"{rel}: expected file type {final.file_type}, found {state.file_type}")
     if final.file_mode is not None and state.mode != final.file_mode:
         diffs.append(f"{rel}: expected mode {_mode(final.file_mode)}, found {_mode(state.mode)}")
     parent = posixpath.dirname(rel)
     if final.dir_mode is not None or final.listing is not None:
-        dstate = sandbox.read_dir(parent)
+        dstate = sandbox.read_dir(rel=parent)
         if final.dir_mode is not None and dstate.mode != final.dir_mode:
             diffs.append(
                 f"{parent or '.'}/: expected mode {_mode(final.dir_mode)}, "
@@ -188,7 +197,7 @@ def check_final(
             if d:
                 diffs.append(f"{rel}: golden {d}")
     for other, want in sorted(final.other_files.items()):
-        got = sandbox.read_file(other)
+        got = sandbox.read_file(rel=other)
         if want.content is None:
             if got.file_type != "absent":
                 diffs.append(f"{other}: expected absent, found {got.file_type}")
@@ -198,7 +207,7 @@ def check_final(
             d = byte_diff(expected=want.content, obtained=got.content)
             if d:
                 diffs.append(f"{other}: {d}")
-    return [cap(d) for d in diffs]
+    return [cap(text=d) for d in diffs]
 
 
 def _mode(mode: int | None) -> str:
@@ -221,6 +230,6 @@ def _listing_diff(
     return "; ".join(parts)
 
 
-def join_diffs(diffs: Iterable[str]) -> str:
+def join_diffs(*, diffs: Iterable[str]) -> str:
     """All differences of a case as one text block."""
     return "\n".join(f"- {d}" for d in diffs)

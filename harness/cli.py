@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from harness.exceptions import UsageError
+from harness.exceptions import NOTHING_TO_RUN, UsageError
 from harness.golden import sync_golden
 from harness.impls import require_go_default, select_impls
 from harness.paths import ProjectPaths, find_repo_root
@@ -19,7 +19,7 @@ from harness.report import FILE_REPORTS
 from harness.report.terminal import render_terminal
 from harness.runner import RunOptions, start_testees
 from harness.session import RunConfig, execute_run
-from harness.spec import load_cases
+from harness.spec import load_cases, require_selection, select_cases
 from harness.testee import DEFAULT_TIMEOUT, InProcessTestee
 
 
@@ -39,7 +39,7 @@ COMMANDS: dict[str, Command] = {}
 OPTIONAL_COMMAND_MODULES = ("harness.cli_extra",)
 
 
-def register_command(command: Command) -> None:
+def register_command(*, command: Command) -> None:
     """Add (or replace) a subcommand."""
     COMMANDS[command.name] = command
 
@@ -54,11 +54,11 @@ def _load_optional_commands() -> None:
             raise
         command = getattr(module, "COMMAND", None)
         if isinstance(command, Command):
-            register_command(command)
+            register_command(command=command)
 
 
-def project_paths(args: argparse.Namespace) -> ProjectPaths:
-    """Paths from the shared options."""
+def project_paths(*, args: argparse.Namespace) -> ProjectPaths:
+    """Paths from the shared options (`--root` first, then autodetection)."""
     root = args.root or find_repo_root()
     return ProjectPaths.at(
         root=root, cases_dir=args.cases, golden_dir=args.golden_dir, xfail_dir=args.xfail_dir
@@ -73,16 +73,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--xfail-dir", type=Path, help="xfail lists (default: ROOT/adapters/xfail)")
 
 
-def _impl_options(parser: argparse.ArgumentParser) -> None:
+def add_impl_options(*, parser: argparse.ArgumentParser, choose: bool = True) -> None:
+    """The implementation options every command shares; `choose` adds --only-impl and
+    --skip-impl (commands that name their implementations otherwise leave them out)."""
     g = parser.add_argument_group("implementations")
     g.add_argument("--impl", action="append", default=[], metavar="NAME=CMD",
                    help="add a testee command (shlex-split); repeatable")
     g.add_argument("--no-go", "--skip-go", dest="no_go", action="store_true",
                    help="do not build or run the Go testees")
-    g.add_argument("--only-impl", action="append", default=[], metavar="NAME",
-                   help="run only these implementations; repeatable")
-    g.add_argument("--skip-impl", action="append", default=[], metavar="NAME",
-                   help="leave out these implementations; repeatable")
+    if choose:
+        g.add_argument("--only-impl", action="append", default=[], metavar="NAME",
+                       help="run only these implementations; repeatable")
+        g.add_argument("--skip-impl", action="append", default=[], metavar="NAME",
+                       help="leave out these implementations; repeatable")
     g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"per-request timeout for subprocess testees (default {DEFAULT_TIMEOUT:g})")
     g.add_argument("--require-go", action=argparse.BooleanOptionalAction,
@@ -106,12 +109,12 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
     reports = parser.add_argument_group("reports")
     for report in FILE_REPORTS.values():
         reports.add_argument(f"--{report.name}", type=Path, metavar="FILE", help=report.help)
-    _impl_options(parser)
+    add_impl_options(parser=parser)
 
 
 def _run(args: argparse.Namespace) -> int:
     config = RunConfig(
-        paths=project_paths(args),
+        paths=project_paths(args=args),
         substring=args.substring,
         tags=tuple(args.tag),
         extra_impls=tuple(args.impl),
@@ -127,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     run = execute_run(config=config)
     out: TextIO = sys.stdout
     color = args.color == "always" or (args.color == "auto" and out.isatty())
-    out.write(render_terminal(run, color=color))
+    out.write(render_terminal(run=run, color=color))
     for report in FILE_REPORTS.values():
         target = getattr(args, report.name.replace("-", "_"), None)
         if target is not None:
@@ -143,10 +146,11 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from harness.spec import select_cases
-
-    loaded = load_cases(cases_dir=project_paths(args).cases_dir)
+    loaded = load_cases(cases_dir=project_paths(args=args).cases_dir)
     cases = select_cases(cases=loaded.cases, substring=args.substring, tags=tuple(args.tag))
+    # Like `run`: a selection matching nothing is an error (exit 1), not an empty list.
+    require_selection(loaded=loaded, selected=cases, substring=args.substring,
+                      tags=tuple(args.tag))
     if args.json:
         doc: Any = [
             {"id": c.id, "level": c.level, "tags": list(c.tags), "description": c.description,
@@ -174,7 +178,7 @@ def _configure_golden(parser: argparse.ArgumentParser) -> None:
 
 
 def _golden(args: argparse.Namespace) -> int:
-    paths = project_paths(args)
+    paths = project_paths(args=args)
     loaded = load_cases(cases_dir=paths.cases_dir)
     report = sync_golden(
         cases=loaded.cases,
@@ -189,12 +193,12 @@ def _golden(args: argparse.Namespace) -> int:
 
 def _configure_impls(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    _impl_options(parser)
+    add_impl_options(parser=parser)
 
 
 def _impls(args: argparse.Namespace) -> int:
     selection = select_impls(
-        repo_root=project_paths(args).root,
+        repo_root=project_paths(args=args).root,
         extra=tuple(args.impl),
         use_go=not args.no_go,
         only=tuple(args.only_impl),
@@ -240,7 +244,7 @@ for _cmd in (
     Command("golden", "regenerate or check golden bytes", _configure_golden, _golden),
     Command("impls", "show the implementations a run would use", _configure_impls, _impls),
 ):
-    register_command(_cmd)
+    register_command(command=_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -267,4 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.handler(args)
     except UsageError as exc:
         parser.error(str(exc))
+    except NOTHING_TO_RUN as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     return code

@@ -10,31 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli import Command, project_paths, register_command
+from harness.cli import Command, add_impl_options, project_paths, register_command
 from harness.exceptions import UsageError
-from harness.impls import ImplSelection, require_go_default, select_impls
+from harness.impls import ImplSelection, select_impls
 from harness.report import html as html_report
 from harness.strategies import CI_PROFILE, LONG_PROFILE
-from harness.testee import DEFAULT_TIMEOUT, Testee
-
-
-def _impl_options(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("implementations")
-    g.add_argument("--impl", action="append", default=[], metavar="NAME=CMD",
-                   help="add a testee command (shlex-split); repeatable")
-    g.add_argument("--no-go", action="store_true", help="do not build or run the Go testees")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"per-request timeout for subprocess testees (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--require-go", action=argparse.BooleanOptionalAction,
-                   default=require_go_default(),
-                   help="an unavailable Go testee is an error (default from "
-                   "TOKENCACHE_COMPAT_REQUIRE_GO)")
+from harness.testee import Testee
 
 
 def _select(args: argparse.Namespace, *, only: tuple[str, ...] = (),
             skip: tuple[str, ...] = ()) -> ImplSelection:
     return select_impls(
-        repo_root=project_paths(args).root,
+        repo_root=project_paths(args=args).root,
         extra=tuple(args.impl),
         use_go=not args.no_go,
         only=only,
@@ -72,7 +59,7 @@ def _configure_diff(parser: argparse.ArgumentParser) -> None:
                         help="a documented divergence class to tolerate; repeatable")
     parser.add_argument("--no-auto-allow", action="store_true",
                         help="do not derive allowed classes from the two hellos")
-    _impl_options(parser)
+    add_impl_options(parser=parser, choose=False)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -80,7 +67,7 @@ def _diff(args: argparse.Namespace) -> int:
 
     if args.a == args.b:
         raise UsageError("diff needs two different implementations")
-    selection = _select(args)
+    selection = _select(args, only=(args.a, args.b))
     by_name = {t.name: t for t in selection.testees}
     missing = [n for n in (args.a, args.b) if n not in by_name]
     if missing:
@@ -112,17 +99,13 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _configure_interop(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--only-impl", action="append", default=[], metavar="NAME",
-                        help="only these implementations; repeatable")
-    parser.add_argument("--skip-impl", action="append", default=[], metavar="NAME",
-                        help="leave these implementations out; repeatable")
     parser.add_argument("--strict", action="store_true",
                         help="an altered or lost token fails the command too")
     g = parser.add_argument_group("reports")
     g.add_argument("--json", type=Path, metavar="FILE", help="write the grid as JSON")
     g.add_argument("--markdown", type=Path, metavar="FILE", help="write the grid as Markdown")
     g.add_argument("--html", type=Path, metavar="FILE", help="write the grid as HTML")
-    _impl_options(parser)
+    add_impl_options(parser=parser)
 
 
 def _write(path: Path | None, text: str) -> None:
@@ -167,7 +150,7 @@ def _configure_report(parser: argparse.ArgumentParser) -> None:
                         help="also write the case and interop Markdown reports, concatenated")
     parser.add_argument("-k", dest="substring", metavar="SUBSTRING",
                         help="only cases whose id contains SUBSTRING")
-    _impl_options(parser)
+    add_impl_options(parser=parser)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -176,22 +159,24 @@ def _report(args: argparse.Namespace) -> int:
     from harness.session import RunConfig, execute_run
 
     config = RunConfig(
-        paths=project_paths(args),
+        paths=project_paths(args=args),
         substring=args.substring,
         extra_impls=tuple(args.impl),
         use_go=not args.no_go,
+        only_impls=tuple(args.only_impl),
+        skip_impls=tuple(args.skip_impl),
         timeout=args.timeout,
         require_go=args.require_go,
     )
     run = execute_run(config=config)
-    selection = _select(args)
+    selection = _select(args, only=tuple(args.only_impl), skip=tuple(args.skip_impl))
     interop = run_interop(
         testees=selection.testees,
         unavailable={u.name: u.unavailable or "" for u in selection.unavailable},
     )
     _write(args.html, html_report.render_html(run=run, interop=interop))
     if args.markdown is not None:
-        _write(args.markdown, render_markdown(run) + "\n" + render_interop_markdown(interop))
+        _write(args.markdown, render_markdown(run=run) + "\n" + render_interop_markdown(interop))
     print(f"wrote {args.html}")
     return run.exit_code
 
@@ -213,7 +198,7 @@ COMMANDS = (DIFF_COMMAND, INTEROP_COMMAND, REPORT_COMMAND)
 def register() -> None:
     """Register the subcommands and `run --html`."""
     for command in COMMANDS:
-        register_command(command)
+        register_command(command=command)
     html_report.register()
 
 

@@ -20,13 +20,14 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from hypothesis import assume, seed, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -37,7 +38,13 @@ from hypothesis.stateful import (
 )
 
 from harness.checks import byte_diff, escape_bytes, normalise_message, normalise_result
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.exceptions import (
+    ProjectNotFound,
+    TesteeCrashed,
+    TesteeTimeout,
+    TesteeUnavailable,
+)
+from harness.paths import find_repo_root
 from harness.sandbox import remove_tree
 from harness.spec import load_case_file
 from harness.strategies import (
@@ -196,13 +203,35 @@ def compare_disks(
 # -- one side ------------------------------------------------------------------------------
 
 
+# A cache directory's contents: file name → bytes; None when the directory does not exist.
+DirSnapshot = dict[str, bytes] | None
+
+
+def fast_sandbox_parent() -> Path | None:
+    """Where differential sandboxes go by default: a RAM-backed /dev/shm when usable.
+
+    Every step creates, renames and removes files on both sides; on a disk-backed
+    /tmp each such call can cost about a millisecond, on tmpfs a few µs. Modes,
+    renames and listings behave the same, and both sides always share one file
+    system. None: the platform's temp dir.
+    """
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return None
+
+
 class Side:
     """One implementation with its own long-lived sandbox, reset between examples."""
 
     def __init__(self, *, testee: Testee, parent: Path | None = None) -> None:
         self.testee = testee
         self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="tokencache-diff-", dir=parent)))
+        self.home = self.root / "home"
+        self.cache_dir = self.root / CACHE_DIR
         self.requests = 0
+        # The cache directory as last observed, so a step needs no snapshot read first.
+        self._known: DirSnapshot | _Unknown = _UNKNOWN
 
     @property
     def name(self) -> str:
@@ -211,57 +240,83 @@ class Side:
 
     def env(self) -> dict[str, str | None]:
         """The environment every `open` applies: HOME inside the sandbox."""
-        return {"HOME": str(self.root / "home")}
+        return {"HOME": str(self.home)}
 
     def reset(self) -> None:
         """Empty the sandbox (fresh home/) and start a new case on the testee."""
         with contextlib.suppress(Exception):
             self.testee.end_case()
-        home = self.root / "home"
-        if home.exists():
-            remove_tree(home)
-        home.mkdir(mode=0o755)
-        os.chmod(home, 0o755)
+        if not _empty_home(self.home):
+            if self.home.exists():
+                remove_tree(self.home)
+            self.home.mkdir(mode=0o755)
+            os.chmod(self.home, 0o755)
+        self._known = None
         self.testee.begin_case(env=self.env(), umask=UMASK)
 
     def write_cache_file(self, *, data: bytes) -> None:
         """Lay down a hand-edited file where the default location points."""
-        d = self.root / CACHE_DIR
+        d = self.cache_dir
         if not d.exists():
             d.mkdir(mode=0o700, parents=True)
             os.chmod(d, 0o700)
         target = self.root / CACHE_FILE
         target.write_bytes(data)
         os.chmod(target, 0o600)
+        self._known = _UNKNOWN  # other files may be in the directory
 
-    def request(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Answer:
-        """Send one spec step as a protocol request; crashes become answers."""
+    def submit(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Callable[[], Answer]:
+        """Send one spec step as a protocol request; the call returns its Answer.
+
+        Crashes and timeouts, whether raised sending or waiting, become answers.
+        """
         req = protocol_request(step=step, env=self.env())
         self.requests += 1
         try:
             if not _alive(self.testee):  # restart after a crash in an earlier step
                 self.testee.begin_case(env=self.env(), umask=UMASK)
-            resp = self.testee.request(req)
-        except TesteeTimeout as exc:
-            return Answer(compared={"crash": "timeout"}, detail=str(exc))
-        except (TesteeCrashed, TesteeUnavailable) as exc:
-            return Answer(compared={"crash": "crash"}, detail=str(exc))
+            wait = self.testee.submit(req)
+        except (TesteeTimeout, TesteeCrashed, TesteeUnavailable) as exc:
+            failed = _broken_answer(exc)
+            return lambda: failed
+
+        def answer() -> Answer:
+            try:
+                resp = wait()
+            except (TesteeTimeout, TesteeCrashed, TesteeUnavailable) as exc:
+                return _broken_answer(exc)
+            return self._answer(resp=resp, ignore_messages=ignore_messages)
+
+        return answer
+
+    def request(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Answer:
+        """Send one spec step and wait for its Answer."""
+        return self.submit(step=step, ignore_messages=ignore_messages)()
+
+    def _answer(self, *, resp: Mapping[str, Any], ignore_messages: bool) -> Answer:
         if resp.get("ok"):
-            return Answer(compared={"ok": normalise_result(resp.get("result"))})
+            return Answer(compared={"ok": normalise_result(result=resp.get("result"))})
         error = resp.get("error") or {}
         kind = str(error.get("kind", ""))
-        message = normalise_message(str(error.get("message", "")), roots=[str(self.root)])
+        message = normalise_message(message=str(error.get("message", "")), roots=[str(self.root)])
         if kind == "unsupported" or ignore_messages:
             return Answer(compared={"error": kind}, detail=message)
         return Answer(compared={"error": kind, "message": message})
 
     def disk(self) -> DiskState:
         """The sandbox's cache file and directory now."""
-        return read_disk(root=self.root)
+        state = read_disk(root=self.root)
+        self._known = _snapshot_of(state)
+        return state
 
-    def restore(self, *, snapshot: Mapping[str, bytes]) -> None:
+    def restore(self, *, snapshot: DirSnapshot) -> None:
         """Put the cache directory back as it was (after the other side said unsupported)."""
-        d = self.root / CACHE_DIR
+        d = self.cache_dir
+        if snapshot is None:
+            if d.exists():
+                remove_tree(d)
+            self._known = None
+            return
         if d.exists():
             for name in os.listdir(d):
                 if name not in snapshot:
@@ -270,15 +325,23 @@ class Side:
         for name, data in snapshot.items():
             (d / name).write_bytes(data)
             os.chmod(d / name, 0o600)
+        self._known = _UNKNOWN
 
-    def snapshot(self) -> dict[str, bytes]:
-        """Bytes of every regular file in the cache directory."""
-        d = self.root / CACHE_DIR
+    def snapshot(self) -> DirSnapshot:
+        """Bytes of every regular file in the cache directory (None: no directory).
+
+        Taken from the last observation when that saw everything (no other
+        files than the cache file); read from disk otherwise.
+        """
+        if not isinstance(self._known, _Unknown):
+            return None if self._known is None else dict(self._known)
+        d = self.cache_dir
+        if not d.is_dir():
+            return None
         out: dict[str, bytes] = {}
-        if d.is_dir():
-            for name in os.listdir(d):
-                with contextlib.suppress(OSError):
-                    out[name] = (d / name).read_bytes()
+        for name in os.listdir(d):
+            with contextlib.suppress(OSError):
+                out[name] = (d / name).read_bytes()
         return out
 
     def close(self) -> None:
@@ -287,6 +350,61 @@ class Side:
             self.testee.end_case()
         self.testee.close()
         remove_tree(self.root)
+
+
+class _Unknown:
+    """Marker: the cache directory must be read to be known."""
+
+
+_UNKNOWN = _Unknown()
+_CACHE_NAME = CACHE_FILE.rsplit("/", 1)[1]
+
+
+def _snapshot_of(state: DiskState) -> DirSnapshot | _Unknown:
+    """The directory snapshot a DiskState fully describes, if it does."""
+    if state.listing is None:
+        return None if state.dir_mode is None else _UNKNOWN
+    if state.listing == ():
+        return {}
+    if (
+        state.listing == (_CACHE_NAME,)
+        and state.file_type == "regular"
+        and state.content is not None
+    ):
+        return {_CACHE_NAME: state.content}
+    return _UNKNOWN
+
+
+def _empty_home(home: Path) -> bool:
+    """Empty a sandbox home in place; False when it needs the full remove-and-recreate.
+
+    An example usually leaves at most `.databricks/` with a file or two; removing
+    just those is far cheaper than walking and recreating the tree.
+    """
+    try:
+        st_ = os.lstat(home)
+        if not stat.S_ISDIR(st_.st_mode) or stat.S_IMODE(st_.st_mode) != 0o755:
+            return False
+        with os.scandir(home) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    with os.scandir(entry.path) as inner:
+                        for sub in inner:
+                            if sub.is_dir(follow_symlinks=False):
+                                return False
+                            os.unlink(sub.path)
+                    os.rmdir(entry.path)
+                else:
+                    os.unlink(entry.path)
+    except OSError:
+        return False
+    return True
+
+
+def _broken_answer(exc: Exception) -> Answer:
+    if isinstance(exc, TesteeTimeout):
+        return Answer(compared={"crash": "timeout"}, detail=str(exc))
+    return Answer(compared={"crash": "crash"}, detail=str(exc))
 
 
 def _alive(testee: Testee) -> bool:
@@ -338,7 +456,7 @@ class Counterexample:
         """A readable account: the steps, then every difference."""
         lines = [f"divergence between {self.names[0]} and {self.names[1]}"]
         if self.file is not None:
-            lines.append(f"  cache file before: {escape_bytes(self.file)}")
+            lines.append(f"  cache file before: {escape_bytes(data=self.file)}")
         for n, ts in enumerate(self.steps, start=1):
             lines.append(f"  step {n}: {_show(dict(ts.step))}")
         lines.append("differences after the last step:")
@@ -500,7 +618,8 @@ class DiffOptions:
     allow: frozenset[str] = frozenset()
     auto_allow: bool = True
     steps: int | None = None  # None: the profile's stateful_step_count
-    sandbox_parent: Path | None = None
+    sandbox_parent: Path | None = None  # None: fast_sandbox_parent()
+    hypothesis_dir: Path | None = None  # None: hypothesis_home()
 
 
 @dataclass(frozen=True)
@@ -566,6 +685,10 @@ def auto_allowed(*, hellos: Sequence[Mapping[str, Any]]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _in_process(testee: Testee) -> bool:
+    return testee.info().kind == "in-process"
+
+
 def _oracle_score(testee: Testee) -> int:
     """How much a side looks like the oracle: named `reference`, then in-process."""
     return 2 * (testee.name == "reference") + (testee.info().kind == "in-process")
@@ -576,10 +699,8 @@ class Engine:
 
     def __init__(self, *, a: Testee, b: Testee, options: DiffOptions) -> None:
         self.options = options
-        self.sides = (
-            Side(testee=a, parent=options.sandbox_parent),
-            Side(testee=b, parent=options.sandbox_parent),
-        )
+        parent = options.sandbox_parent or fast_sandbox_parent()
+        self.sides = (Side(testee=a, parent=parent), Side(testee=b, parent=parent))
         self.names = (a.name, b.name)
         for side in self.sides:
             try:
@@ -600,6 +721,7 @@ class Engine:
             set(hellos[0].get("dual_store_via", ())) & set(hellos[1].get("dual_store_via", ()))
         )
         self.expected_side = 1 if _oracle_score(b) > _oracle_score(a) else 0
+        self._submit_order = sorted(range(2), key=lambda i: _in_process(self.sides[i].testee))
         self.examples = 0
         self.steps = 0
         self.failure: Counterexample | None = None
@@ -624,23 +746,27 @@ class Engine:
         self.trace = []
 
     def step(self, *, step: Mapping[str, Any]) -> tuple[Answer, Answer] | None:
-        """Run one step on both sides and compare; None when a side cannot perform it."""
+        """Run one step on both sides and compare; None when a side cannot perform it.
+
+        Subprocess sides are sent the request first and waited for last, so a
+        subprocess works while an in-process side answers.
+        """
         ignore_messages = "messages" in self.allowed
-        a_side, b_side = self.sides
-        before = a_side.snapshot()
-        ans_a = a_side.request(step=step, ignore_messages=ignore_messages)
-        if ans_a.unsupported:
-            return None
-        ans_b = b_side.request(step=step, ignore_messages=ignore_messages)
-        if ans_b.unsupported:
-            a_side.restore(snapshot=before)
+        befores = tuple(side.snapshot() for side in self.sides)
+        waits: dict[int, Callable[[], Answer]] = {}
+        for i in self._submit_order:
+            waits[i] = self.sides[i].submit(step=step, ignore_messages=ignore_messages)
+        ans_a, ans_b = (waits[i]() for i in range(2))
+        if ans_a.unsupported or ans_b.unsupported:
+            for side, before in zip(self.sides, befores, strict=True):
+                side.restore(snapshot=before)
             return None
         self.steps += 1
         answers = (ans_a, ans_b)
         if "expires-in" in self.allowed:
             answers = (_drop_expires_in(ans_a), _drop_expires_in(ans_b))
         self.trace.append(TraceStep(step=dict(step), answers=answers))
-        disks = (a_side.disk(), b_side.disk())
+        disks = (self.sides[0].disk(), self.sides[1].disk())
         diffs = compare_answers(a=answers[0], b=answers[1], names=self.names)
         diffs += compare_disks(
             a=disks[0], b=disks[1], names=self.names,
@@ -778,9 +904,37 @@ def run_settings(*, options: DiffOptions) -> settings:
     return settings(base, **changes)
 
 
+def hypothesis_home() -> Path | None:
+    """Where hypothesis keeps its caches for `diff`: the project's .cache, not the cwd.
+
+    Hypothesis scans the source of every local module for constants before the
+    first example and caches the result in its home; in a fresh `.hypothesis`
+    under whatever directory `diff` runs from, that scan costs about a second
+    per run. None (hypothesis's own default) outside a project checkout.
+    """
+    try:
+        return find_repo_root() / ".cache" / "hypothesis"
+    except ProjectNotFound:
+        return None
+
+
+@contextlib.contextmanager
+def _hypothesis_home(directory: Path | None) -> Iterator[None]:
+    if directory is None:
+        yield
+        return
+    previous = storage_directory(intent_to_write=False).home_directory
+    set_hypothesis_home_dir(directory)
+    try:
+        yield
+    finally:
+        set_hypothesis_home_dir(previous)
+
+
 def run_diff(*, a: Testee, b: Testee, options: DiffOptions) -> DiffResult:
     """Run the differential test; writes the shrunk counterexample when one is found."""
     engine = Engine(a=a, b=b, options=options)
+    home = options.hypothesis_dir or hypothesis_home()
     started = time.monotonic()
     error = ""
     try:
@@ -789,7 +943,8 @@ def run_diff(*, a: Testee, b: Testee, options: DiffOptions) -> DiffResult:
         if options.seed is not None:
             test = seed(options.seed)(test)
         try:
-            test()
+            with _hypothesis_home(home):
+                test()
         except Divergence:
             pass
         except Exception as exc:  # flaky replays, health checks: reported, not raised

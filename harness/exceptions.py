@@ -15,10 +15,6 @@ class SpecError(ValueError):
         super().__init__(f"{file}: {where}: at {field or '<root>'}: {message}")
 
 
-class ProtocolError(ValueError):
-    """A testee's answer breaks protocol v1 in a way that is not garbage (bad hello)."""
-
-
 class TesteeCrashed(RuntimeError):
     """The testee process died, closed stdout or wrote garbage on stdout."""
 
@@ -48,13 +44,29 @@ class TesteeUnavailable(RuntimeError):
     """The testee could not be started at all (missing executable, bad hello)."""
 
 
-class GoldenMismatch(AssertionError):
-    """Golden bytes on disk differ from what the reference produces."""
-
-
 class XfailListError(ValueError):
     """An expected-failure list is malformed or names a case that does not exist."""
 
 
 class UsageError(ValueError):
     """A command-line argument is malformed (e.g. --impl without NAME=)."""
+
+
+class SandboxEscape(PermissionError):
+    """A case's symlinks or paths resolve outside its sandbox; the case is refused."""
+
+
+class ProjectNotFound(FileNotFoundError):
+    """No repository root holding golden/cases could be found."""
+
+
+class CasesNotFound(FileNotFoundError):
+    """The cases folder is missing, or holds no case files (or no cases)."""
+
+
+class EmptySelection(LookupError):
+    """A case selection (`-k`, `--tag`) matches no case."""
+
+
+# A run cannot even begin: the command line says why and exits 1.
+NOTHING_TO_RUN: tuple[type[Exception], ...] = (ProjectNotFound, CasesNotFound, EmptySelection)

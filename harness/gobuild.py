@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +46,7 @@ class GoUnavailable:
     reason: str
 
 
-def go_testee_name(source: Path) -> str:
+def go_testee_name(*, source: Path) -> str:
     """The harness name of a testee directory: ``sdk-v0.129.0`` -> ``go-sdk@v0.129.0``."""
     return "go-sdk@" + source.name.removeprefix("sdk-")
 
@@ -118,7 +118,7 @@ def _build_one(
     env: Mapping[str, str],
     toolchain: str,
 ) -> GoTestee | GoUnavailable:
-    name = go_testee_name(source)
+    name = go_testee_name(source=source)
     digest = source_hash(testee_dir=source, kit_dir=repo_root / KIT_DIR, toolchain=toolchain)
     binary = cache_dir / f"{source.name}-{digest}" / source.name
     if binary.is_file() and os.access(binary, os.X_OK):
@@ -152,20 +152,43 @@ def _build_one(
         )
     # Renaming into place keeps concurrent harness runs from seeing half a binary.
     os.replace(partial, binary)
+    prune_old_builds(cache_dir=cache_dir, testee=source.name, keep=binary.parent.name)
     return GoTestee(name=name, command=(str(binary),), source=source)
 
 
+def prune_old_builds(*, cache_dir: Path, testee: str, keep: str) -> list[Path]:
+    """Remove the cache folders of a testee's earlier builds (all but `keep`); returns them.
+
+    A process still running an old binary keeps it open, so removal is safe on POSIX.
+    """
+    pattern = re.compile(re.escape(testee) + r"-[0-9a-f]{16}")
+    removed: list[Path] = []
+    for folder in sorted(cache_dir.iterdir()):
+        if folder.name != keep and pattern.fullmatch(folder.name) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def discover_go_testees(
-    *, repo_root: Path, cache_dir: Path | None = None, go: str | None = None
+    *,
+    repo_root: Path,
+    cache_dir: Path | None = None,
+    go: str | None = None,
+    include: Callable[[str], bool] | None = None,
 ) -> list[GoTestee | GoUnavailable]:
-    """Build (or reuse) every Go SDK testee; one entry per ``adapters/go/sdk-*`` directory."""
+    """Build (or reuse) the Go SDK testees; one entry per ``adapters/go/sdk-*`` directory
+    whose harness name `include` accepts (default: all)."""
     repo_root = repo_root.resolve()
-    sources = find_testee_dirs(repo_root=repo_root)
+    sources = [
+        s for s in find_testee_dirs(repo_root=repo_root)
+        if include is None or include(go_testee_name(source=s))
+    ]
     go = go if go is not None else shutil.which("go")
     if go is None:
         return [
             GoUnavailable(
-                name=go_testee_name(s),
+                name=go_testee_name(source=s),
                 reason="go toolchain not found on PATH (needed to build "
                 f"{s.relative_to(repo_root).as_posix()})",
             )
@@ -177,7 +200,8 @@ def discover_go_testees(
         toolchain = _toolchain_version(go, env)
     except (OSError, subprocess.SubprocessError) as exc:
         return [
-            GoUnavailable(name=go_testee_name(s), reason=f"{go} version: {exc}") for s in sources
+            GoUnavailable(name=go_testee_name(source=s), reason=f"{go} version: {exc}")
+            for s in sources
         ]
     with ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
         futures = [

@@ -16,6 +16,8 @@ from harness.spec import Case
 from harness.testee import Testee
 
 OBTAINED_SUFFIX = ".obtained"
+CHECK_LABELS = ("expected", "obtained")
+UPDATE_LABELS = ("old golden", "new (reference)")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class GoldenReport:
         return "\n".join(lines)
 
 
-def obtained_path(path: Path) -> Path:
+def obtained_path(*, path: Path) -> Path:
     """The sidecar a mismatch writes next to the golden file."""
     return path.with_name(path.name + OBTAINED_SUFFIX)
 
@@ -79,7 +81,7 @@ def reference_bytes(
     seen: list[bytes | None] = []
 
     def observe(sb: CaseSandbox) -> None:
-        seen.append(sb.read_file(case.final_file()).content)
+        seen.append(sb.read_file(rel=case.final_file()).content)
 
     result = run_case(
         case=case, testee=testee, options=options, check_golden=False, observe=observe
@@ -88,7 +90,7 @@ def reference_bytes(
     # case it fails still pins the bytes Go writes.
     tolerated = result.outcome is Outcome.FAIL and case.recommended
     if result.outcome is not Outcome.PASS and not tolerated:
-        text = result.message + ("\n" + join_diffs(result.diffs) if result.diffs else "")
+        text = result.message + ("\n" + join_diffs(diffs=result.diffs) if result.diffs else "")
         return None, f"reference does not pass this case ({result.outcome.value}): {text}"
     if not seen or seen[0] is None:
         return None, f"reference left no readable file at {case.final_file()}"
@@ -142,7 +144,7 @@ def sync_golden(
 
 
 def _compare(*, case_id: str, path: Path, data: bytes, update: bool) -> GoldenEntry:
-    sidecar = obtained_path(path)
+    sidecar = obtained_path(path=path)
     try:
         old: bytes | None = path.read_bytes()
     except FileNotFoundError:
@@ -151,7 +153,11 @@ def _compare(*, case_id: str, path: Path, data: bytes, update: bool) -> GoldenEn
         with contextlib.suppress(FileNotFoundError):
             sidecar.unlink()  # an old mismatch has been resolved
         return GoldenEntry(case_id=case_id, status="unchanged", path=path)
-    diff = "" if old is None else cap(byte_diff(expected=old, obtained=data) or "", 800)
+    # Under --update nothing is "expected" yet: the old golden gives way to the new bytes.
+    labels = UPDATE_LABELS if update else CHECK_LABELS
+    diff = "" if old is None else cap(
+        text=byte_diff(expected=old, obtained=data, labels=labels) or "", limit=800
+    )
     if update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

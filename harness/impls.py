@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ class ImplSelection:
     errors: tuple[str, ...]
 
 
-def parse_impl_arg(text: str) -> tuple[str, tuple[str, ...]]:
+def parse_impl_arg(*, text: str) -> tuple[str, tuple[str, ...]]:
     """`NAME=COMMAND` → (name, argv); the command is shlex-split."""
     name, sep, command = text.partition("=")
     name = name.strip()
@@ -36,7 +36,7 @@ def parse_impl_arg(text: str) -> tuple[str, tuple[str, ...]]:
     return name, tuple(shlex.split(command))
 
 
-def parse_named_path(text: str, *, option: str) -> tuple[str, Path]:
+def parse_named_path(*, text: str, option: str) -> tuple[str, Path]:
     """`NAME=FILE` → (name, path)."""
     name, sep, path = text.partition("=")
     if not sep or not name.strip() or not path.strip():
@@ -49,12 +49,36 @@ def require_go_default() -> bool:
     return os.environ.get(REQUIRE_GO_ENV, "") not in ("", "0", "false")
 
 
-def _go_candidates(*, repo_root: Path, cache_dir: Path | None) -> list[Any]:
+def unavailable_error(*, info: ImplInfo) -> str:
+    """The run error for an unavailable implementation when Go is required."""
+    return f"{info.name}: unavailable ({info.unavailable}) but Go is required"
+
+
+def _gobuild() -> Any:
+    return importlib.import_module("harness.gobuild")
+
+
+def _go_names(*, repo_root: Path) -> list[str]:
+    """The names of every Go testee in the checkout, found without building anything."""
     try:
-        gobuild = importlib.import_module("harness.gobuild")
+        gobuild = _gobuild()
+    except ImportError:
+        return []
+    dirs = gobuild.find_testee_dirs(repo_root=repo_root)
+    return [str(gobuild.go_testee_name(source=d)) for d in dirs]
+
+
+def _build_go(
+    *, repo_root: Path, cache_dir: Path | None, wanted: Callable[[str], bool]
+) -> list[Any]:
+    """The wanted Go testees built (or why they cannot be)."""
+    try:
+        gobuild = _gobuild()
     except ImportError as exc:
         return [_Missing(name="go", reason=f"harness.gobuild is not importable: {exc}")]
-    found: list[Any] = gobuild.discover_go_testees(repo_root=repo_root, cache_dir=cache_dir)
+    found: list[Any] = gobuild.discover_go_testees(
+        repo_root=repo_root, cache_dir=cache_dir, include=wanted
+    )
     return found
 
 
@@ -75,50 +99,58 @@ def select_impls(
     require_go: bool = False,
     cache_dir: Path | None = None,
 ) -> ImplSelection:
-    """Build the testees for a run (not started yet) plus unavailable ones."""
-    testees: list[Testee] = [InProcessTestee(name=REFERENCE)]
-    unavailable: list[ImplInfo] = []
-    errors: list[str] = []
-    go_names: set[str] = set()
-    if use_go:
-        for found in _go_candidates(repo_root=repo_root, cache_dir=cache_dir):
-            command = getattr(found, "command", None)
-            if command is None:
-                reason = str(getattr(found, "reason", "unavailable"))
-                unavailable.append(
-                    ImplInfo(name=found.name, kind="subprocess", unavailable=reason)
-                )
-                continue
-            go_names.add(found.name)
-            testees.append(
-                SubprocessTestee(
-                    name=found.name,
-                    command=tuple(command),
-                    timeout=timeout,
-                    source=str(getattr(found, "source", "")),
-                )
-            )
-    for text in extra:
-        name, command = parse_impl_arg(text)
-        if any(t.name == name for t in testees):
+    """The testees for a run (not started yet) plus unavailable ones.
+
+    `only`/`skip` are applied to names first, so a Go testee that will not run is
+    never built.
+    """
+    extras = [parse_impl_arg(text=text) for text in extra]
+
+    def wanted(name: str) -> bool:
+        return (not only or name in only) and name not in skip
+
+    go_names = _go_names(repo_root=repo_root) if use_go else []
+    known = [REFERENCE, *go_names]
+    for name, _ in extras:
+        if name in known:
             raise UsageError(f"--impl {name}: an implementation with that name already exists")
+        known.append(name)
+    unknown = set(only) - set(known)
+    if unknown:
+        raise UsageError(f"unknown implementation(s) {sorted(unknown)}; known: {known}")
+    found_go: list[Any] = []
+    if use_go and (any(wanted(n) for n in go_names) or not go_names):
+        # With no testee folder found, discovery still reports why (e.g. gobuild missing).
+        found_go = _build_go(repo_root=repo_root, cache_dir=cache_dir, wanted=wanted)
+    testees: list[Testee] = []
+    unavailable: list[ImplInfo] = []
+    if wanted(REFERENCE):
+        testees.append(InProcessTestee(name=REFERENCE))
+    for found in found_go:
+        if not wanted(found.name):
+            continue
+        command = getattr(found, "command", None)
+        if command is None:
+            reason = str(getattr(found, "reason", "unavailable"))
+            unavailable.append(ImplInfo(name=found.name, kind="subprocess", unavailable=reason))
+            continue
         testees.append(
-            SubprocessTestee(name=name, command=command, timeout=timeout, source="--impl")
+            SubprocessTestee(
+                name=found.name,
+                command=tuple(command),
+                timeout=timeout,
+                source=str(getattr(found, "source", "")),
+            )
         )
-    if only:
-        unknown = set(only) - {t.name for t in testees} - {u.name for u in unavailable}
-        if unknown:
-            raise UsageError(f"--only-impl: unknown implementation(s) {sorted(unknown)}")
-        testees = [t for t in testees if t.name in only]
-        unavailable = [u for u in unavailable if u.name in only]
-    if skip:
-        testees = [t for t in testees if t.name not in skip]
-        unavailable = [u for u in unavailable if u.name not in skip]
+    for name, command in extras:
+        if wanted(name):
+            testees.append(
+                SubprocessTestee(name=name, command=command, timeout=timeout, source="--impl")
+            )
+    errors: list[str] = []
     if require_go and use_go:
-        errors.extend(
-            f"{u.name}: unavailable ({u.unavailable}) but Go is required" for u in unavailable
-        )
-        if not errors and not any(t.name in go_names for t in testees) and not only:
+        errors.extend(unavailable_error(info=u) for u in unavailable)
+        if not go_names:
             errors.append("no Go testee was found but Go is required")
     return ImplSelection(
         testees=tuple(testees), unavailable=tuple(unavailable), errors=tuple(errors)

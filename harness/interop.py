@@ -144,7 +144,7 @@ def _call(testee: Testee, req: Mapping[str, Any]) -> dict[str, Any]:
 
 def _open(testee: Testee, sb: CaseSandbox) -> str | None:
     """Open the shared default-location cache; the error text when it fails."""
-    env = sb.resolve_env({"HOME": "home"})
+    env = sb.resolve_env(env={"HOME": "home"})
     testee.begin_case(env=env, umask=0o022)
     resp = _call(testee, {"op": "open", "path": None, "env": env, "umask": 0o022})
     if resp.get("ok"):
@@ -175,7 +175,7 @@ def _compare(
         if got is None:
             changes.append(TokenChange(phase, key, "", token, "null"))
             continue
-        want_n, got_n = normalise_token(dict(token)), normalise_token(got)
+        want_n, got_n = normalise_token(token=dict(token)), normalise_token(token=got)
         for name in sorted(want_n):
             if want_n[name] != got_n.get(name):
                 changes.append(TokenChange(phase, key, name, want_n[name], got_n.get(name)))

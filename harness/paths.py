@@ -6,20 +6,42 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.exceptions import ProjectNotFound
+
 ROOT_ENV = "TOKENCACHE_COMPAT_ROOT"
 
 
+CASES_SUBDIR = Path("golden") / "cases"
+
+
+def _holds_cases(directory: Path) -> bool:
+    return (directory / CASES_SUBDIR).is_dir()
+
+
 def find_repo_root(*, start: Path | None = None) -> Path:
-    """$TOKENCACHE_COMPAT_ROOT, else the nearest parent holding golden/cases, else the
-    checkout this package was imported from."""
+    """The project root: $TOKENCACHE_COMPAT_ROOT, else `start` (default: the current
+    directory) or its nearest parent holding golden/cases, else the source checkout this
+    package was imported from if it holds golden/cases; raises ProjectNotFound otherwise.
+
+    (`--root` beats all of these; the command line checks it before calling this.)
+    """
     env = os.environ.get(ROOT_ENV)
     if env:
         return Path(env)
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "golden" / "cases").is_dir() and (candidate / "pyproject.toml").is_file():
+        if _holds_cases(candidate):
             return candidate
-    return Path(__file__).resolve().parents[1]
+    # An editable install imports from the checkout; a regular install imports from
+    # site-packages, which holds no cases and must not be mistaken for a project.
+    checkout = Path(__file__).resolve().parents[1]
+    if _holds_cases(checkout):
+        return checkout
+    raise ProjectNotFound(
+        f"no project root found: neither {here} nor any parent holds {CASES_SUBDIR}, and "
+        f"neither does {checkout} (where harness was imported from); "
+        f"pass --root DIR (the checkout holding golden/cases) or set {ROOT_ENV}"
+    )
 
 
 @dataclass(frozen=True)

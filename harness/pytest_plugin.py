@@ -2,7 +2,9 @@
 
 Only options, a fixture and hooks live here; the work is done by harness.session.CasePlan.
 Turn collection on with `--tokencache-cases` or the ini option `tokencache_cases = true`;
-a test requests the `tokencache_case` fixture (see tests/harness/test_spec_cases.py).
+a test requests the `tokencache_case` fixture (see tests/core/test_harness_spec_cases.py).
+An unavailable implementation is one skipped item, `unavailable[NAME]` (a failing one
+when TOKENCACHE_COMPAT_REQUIRE_GO is set); a run that cannot begin is one failing item.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.data import CaseResult, Outcome
+from harness.exceptions import ProjectNotFound
 from harness.impls import require_go_default
 from harness.paths import ProjectPaths, find_repo_root
 from harness.session import CasePlan, PlanItem, RunConfig
@@ -52,19 +55,23 @@ def _plan(config: pytest.Config) -> CasePlan:
     plan = config.stash.get(_PLAN, None)
     if plan is None:
         root_opt = config.getoption("--tokencache-root")
-        root = Path(root_opt) if root_opt else find_repo_root(start=config.rootpath)
-        plan = CasePlan(
-            config=RunConfig(
-                paths=ProjectPaths.at(root=root),
-                substring=config.getoption("--tokencache-k"),
-                extra_impls=tuple(config.getoption("--tokencache-impl")),
-                use_go=not config.getoption("--tokencache-no-go"),
-                skip_impls=tuple(config.getoption("--tokencache-skip-impl")),
-                strict_messages=not config.getoption("--tokencache-no-strict-messages"),
-                enforce_recommended=config.getoption("--tokencache-enforce-recommended"),
-                require_go=require_go_default(),
+        try:
+            root = Path(root_opt) if root_opt else find_repo_root(start=config.rootpath)
+        except ProjectNotFound as exc:
+            plan = CasePlan(config=None, problem=str(exc))
+        else:
+            plan = CasePlan(
+                config=RunConfig(
+                    paths=ProjectPaths.at(root=root),
+                    substring=config.getoption("--tokencache-k"),
+                    extra_impls=tuple(config.getoption("--tokencache-impl")),
+                    use_go=not config.getoption("--tokencache-no-go"),
+                    skip_impls=tuple(config.getoption("--tokencache-skip-impl")),
+                    strict_messages=not config.getoption("--tokencache-no-strict-messages"),
+                    enforce_recommended=config.getoption("--tokencache-enforce-recommended"),
+                    require_go=require_go_default(),
+                )
             )
-        )
         config.stash[_PLAN] = plan
     return plan
 
@@ -96,7 +103,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def tokencache_case(request: pytest.FixtureRequest) -> CaseResult:
     """The judged result of one case on one implementation; skips and xfails map to pytest's."""
     item: PlanItem = request.param
-    result = _plan(request.config).run(item)
+    result = _plan(request.config).run(item=item)
     if result.outcome is Outcome.SKIPPED:
         pytest.skip(result.message)
     if result.outcome is Outcome.XFAIL:

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.checks import check_final, check_response, join_diffs
 from harness.data import CaseResult, ImplInfo, LoadError, Outcome, RunResult
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.exceptions import SandboxEscape, TesteeCrashed, TesteeTimeout, TesteeUnavailable
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Step
 from harness.testee import Testee
@@ -56,8 +56,8 @@ def build_request(*, step: Step, case: Case, sandbox: CaseSandbox) -> dict[str, 
         path = f.get("path")
         return {
             "op": "open",
-            "path": None if path is None else sandbox.abspath(path),
-            "env": sandbox.resolve_env(case.env),
+            "path": None if path is None else sandbox.abspath(rel=path),
+            "env": sandbox.resolve_env(env=case.env),
             "umask": case.sandbox.umask,
         }
     if step.op == "delete":
@@ -110,7 +110,8 @@ def run_case(
     diffs: list[str] = []
     try:
         with CaseSandbox(spec=case.sandbox, parent=options.sandbox_parent) as sb:
-            env = sb.resolve_env(case.env)
+            sb.confine(paths=case.named_paths())
+            env = sb.resolve_env(env=case.env)
             try:
                 testee.begin_case(env=env, umask=case.sandbox.umask)
                 why = unsupported_reason(case=case, hello=testee.hello)
@@ -143,6 +144,8 @@ def run_case(
             finally:
                 with contextlib.suppress(Exception):
                     testee.end_case()
+    except SandboxEscape as exc:  # before any step: the case is refused, not run
+        return result(Outcome.ERROR, f"case {case.id} refused: {exc}")
     except OSError as exc:  # the harness could not lay out or clean up the sandbox
         return result(Outcome.ERROR, f"sandbox: {exc}", diffs)
     if diffs:
@@ -263,9 +266,9 @@ def run_matrix(
     )
 
 
-def describe(result: CaseResult) -> str:
+def describe(*, result: CaseResult) -> str:
     """Message and differences of one result as text."""
     parts = [result.message] if result.message else []
     if result.diffs:
-        parts.append(join_diffs(result.diffs))
+        parts.append(join_diffs(diffs=result.diffs))
     return "\n".join(parts)

@@ -7,12 +7,13 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from harness.exceptions import SandboxEscape
 from harness.spec import Sandbox
 
 SANDBOX_PREFIX = "tokencache-compat-"
@@ -37,7 +38,7 @@ class DirState:
 
 
 @contextlib.contextmanager
-def umask_set(mask: int) -> Iterator[None]:
+def umask_set(*, mask: int) -> Iterator[None]:
     """Apply a process umask for the duration of the block, then restore the old one."""
     old = os.umask(mask)
     try:
@@ -73,19 +74,19 @@ class CaseSandbox:
     ) -> None:
         self.cleanup()
 
-    def abspath(self, rel: str) -> str:
+    def abspath(self, *, rel: str) -> str:
         """Absolute path of a sandbox-relative path."""
         return str(self.root / rel)
 
-    def resolve_env(self, env: Mapping[str, str | None]) -> dict[str, str | None]:
+    def resolve_env(self, *, env: Mapping[str, str | None]) -> dict[str, str | None]:
         """Case env (sandbox-relative paths) as absolute paths for the testee."""
-        return {k: (v if v is None or v == "" else self.abspath(v)) for k, v in env.items()}
+        return {k: (v if v is None or v == "" else self.abspath(rel=v)) for k, v in env.items()}
 
     def layout(self) -> None:
         """Create home, dirs, files and symlinks; apply modes last (deepest first)."""
         spec = self.spec
         modes: list[tuple[str, int]] = []
-        with umask_set(0o022):
+        with umask_set(mask=0o022):
             if spec.home:
                 (self.root / "home").mkdir(mode=0o755, exist_ok=True)
                 modes.append(("home", 0o755))
@@ -100,12 +101,32 @@ class CaseSandbox:
                 modes.append((f.path, f.mode))
             for s in spec.symlinks:
                 link = self.root / s.path
+                # An earlier link may make this one's parent lead out of the sandbox;
+                # check before mkdir would create directories there.
+                self._confined(link.parent, what=f"parent of symlink {s.path}")
                 link.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
                 os.symlink(s.target, link)
+            # Links are only checked as text when the case loads; chains such as
+            # b -> ., c -> b/.., d -> c/../x only show where they lead once they exist.
+            for s in spec.symlinks:
+                self._confined(self.root / s.path, what=f"symlink {s.path} -> {s.target}")
         for rel, mode in sorted(modes, key=lambda m: -m[0].count("/")):
             os.chmod(self.root / rel, mode)
 
-    def read_file(self, rel: str) -> FileState:
+    def confine(self, *, paths: Iterable[str]) -> None:
+        """Raise SandboxEscape when any sandbox-relative path resolves outside the root."""
+        for rel in paths:
+            self._confined(self.root / rel, what=f"path {rel}")
+
+    def _confined(self, path: Path, *, what: str) -> None:
+        # realpath without strict follows every existing link and keeps the rest as
+        # text, so a dangling link is judged by where its target would be.
+        real = os.path.realpath(path)
+        root = str(self.root)
+        if real != root and not real.startswith(root + os.sep):
+            raise SandboxEscape(f"{what} resolves to {real}, outside the sandbox {root}")
+
+    def read_file(self, *, rel: str) -> FileState:
         """The final state of one path (type via lstat; bytes through a symlink)."""
         path = self.root / rel
         try:
@@ -133,7 +154,7 @@ class CaseSandbox:
             return FileState(file_type="directory", mode=mode)
         return FileState(file_type="other", mode=mode)
 
-    def read_dir(self, rel: str) -> DirState:
+    def read_dir(self, *, rel: str) -> DirState:
         """Mode and sorted listing of a directory (absent → both None)."""
         path = self.root / rel if rel not in ("", ".") else self.root
         try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from harness.data import CaseResult, Outcome, RunResult
-from harness.exceptions import XfailListError
-from harness.impls import parse_named_path, select_impls
+from harness.data import CaseResult, ImplInfo, LoadError, Outcome, RunResult
+from harness.exceptions import NOTHING_TO_RUN, XfailListError
+from harness.impls import parse_impl_arg, parse_named_path, select_impls, unavailable_error
 from harness.paths import ProjectPaths
 from harness.runner import (
     Expectations,
@@ -18,7 +19,7 @@ from harness.runner import (
     stale_xfail_results,
     start_testees,
 )
-from harness.spec import load_cases, select_cases
+from harness.spec import Case, load_cases, require_selection, select_cases
 from harness.testee import DEFAULT_TIMEOUT, Testee
 from harness.xfail import default_xfail_path, load_xfail_file
 
@@ -56,7 +57,7 @@ def load_expectations(
             except XfailListError as exc:
                 errors.append(str(exc))
     for text in config.xfail_files:
-        name, path = parse_named_path(text, option="--xfail")
+        name, path = parse_named_path(text=text, option="--xfail")
         try:
             lists.setdefault(name, {}).update(load_xfail_file(path=path))
         except XfailListError as exc:
@@ -64,12 +65,31 @@ def load_expectations(
     return Expectations(xfail=lists), errors
 
 
-def execute_run(
-    *, config: RunConfig, on_result: Callable[[CaseResult], None] | None = None
-) -> RunResult:
-    """Load, select, run and judge: the whole `run` command minus rendering."""
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run ready to go: the selected cases, testees (not started) and what is wrong."""
+
+    cases: tuple[Case, ...]
+    known_ids: frozenset[str]
+    testees: tuple[Testee, ...]
+    unavailable: tuple[ImplInfo, ...]
+    expectations: Expectations
+    options: RunOptions
+    load_errors: tuple[LoadError, ...] = ()
+    harness_errors: tuple[str, ...] = ()
+    require_go: bool = False
+
+
+def prepare_run(*, config: RunConfig) -> PreparedRun:
+    """Load, select cases and implementations, read expected-failure lists.
+
+    Raises CasesNotFound or EmptySelection when there is nothing to run.
+    """
+    for text in config.extra_impls:
+        parse_impl_arg(text=text)  # a malformed --impl is a usage error before all else
     loaded = load_cases(cases_dir=config.paths.cases_dir)
     cases = select_cases(cases=loaded.cases, substring=config.substring, tags=config.tags)
+    require_selection(loaded=loaded, selected=cases, substring=config.substring, tags=config.tags)
     selection = select_impls(
         repo_root=config.paths.root,
         extra=config.extra_impls,
@@ -79,84 +99,103 @@ def execute_run(
         timeout=config.timeout,
         require_go=config.require_go,
     )
-    testees = [*selection.testees, *config.extra_testees]
+    testees = (*selection.testees, *config.extra_testees)
     expectations, xfail_errors = load_expectations(
         config=config, impls=[t.name for t in testees]
     )
-    return run_matrix(
-        cases=cases,
+    return PreparedRun(
+        cases=tuple(cases),
+        known_ids=frozenset(c.id for c in loaded.cases),
         testees=testees,
+        unavailable=selection.unavailable,
+        expectations=expectations,
         options=RunOptions(
             golden_dir=config.paths.golden_dir,
             strict_messages=config.strict_messages,
             enforce_recommended=config.enforce_recommended,
         ),
-        expectations=expectations,
-        known_ids={c.id for c in loaded.cases},
-        unavailable=selection.unavailable,
         load_errors=loaded.errors,
-        harness_errors=[*selection.errors, *xfail_errors],
+        harness_errors=(*selection.errors, *xfail_errors),
+        require_go=config.require_go and config.use_go,
+    )
+
+
+def execute_run(
+    *, config: RunConfig, on_result: Callable[[CaseResult], None] | None = None
+) -> RunResult:
+    """Load, select, run and judge: the whole `run` command minus rendering."""
+    prepared = prepare_run(config=config)
+    return run_matrix(
+        cases=prepared.cases,
+        testees=prepared.testees,
+        options=prepared.options,
+        expectations=prepared.expectations,
+        known_ids=set(prepared.known_ids),
+        unavailable=prepared.unavailable,
+        load_errors=prepared.load_errors,
+        harness_errors=prepared.harness_errors,
         on_result=on_result,
     )
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One cell to run (case on impl), or a problem that must show up as an error."""
+    """One cell to run (case on impl), or a problem/skip that must show up as such."""
 
     label: str
     case_id: str
     impl: str
     problem: str | None = None
+    skip: str | None = None
 
 
 class CasePlan:
     """Cases x implementations run one cell at a time (the pytest plugin's core).
 
     Testees start lazily and live until `close`, so a process serves every case.
+    A run that cannot begin (no project, no cases, empty selection) is one problem item.
     """
 
-    def __init__(self, *, config: RunConfig) -> None:
-        self.config = config
-        loaded = load_cases(cases_dir=config.paths.cases_dir)
-        self.cases = {
-            c.id: c
-            for c in select_cases(cases=loaded.cases, substring=config.substring, tags=config.tags)
-        }
-        self.known_ids = {c.id for c in loaded.cases}
-        selection = select_impls(
-            repo_root=config.paths.root,
-            extra=config.extra_impls,
-            use_go=config.use_go,
-            only=config.only_impls,
-            skip=config.skip_impls,
-            timeout=config.timeout,
-            require_go=config.require_go,
+    def __init__(self, *, config: RunConfig | None, problem: str | None = None) -> None:
+        self._problems: list[str] = [] if problem is None else [problem]
+        prepared: PreparedRun | None = None
+        if config is not None:
+            try:
+                prepared = prepare_run(config=config)
+            except NOTHING_TO_RUN as exc:
+                self._problems.append(str(exc))
+        self.cases = {c.id: c for c in prepared.cases} if prepared else {}
+        self.known_ids = set(prepared.known_ids) if prepared else set()
+        self.testees = {t.name: t for t in prepared.testees} if prepared else {}
+        self.unavailable = prepared.unavailable if prepared else ()
+        self.expectations = prepared.expectations if prepared else Expectations()
+        self.options = prepared.options if prepared else RunOptions(golden_dir=Path())
+        self._require_go = prepared.require_go if prepared else False
+        # With Go required, each unavailable Go column is its own failing item.
+        shown = (
+            {unavailable_error(info=u) for u in self.unavailable} if self._require_go else set()
         )
-        self.testees = {t.name: t for t in (*selection.testees, *config.extra_testees)}
-        self.unavailable = selection.unavailable
-        self.expectations, xfail_errors = load_expectations(
-            config=config, impls=list(self.testees)
-        )
-        self.options = RunOptions(
-            golden_dir=config.paths.golden_dir,
-            strict_messages=config.strict_messages,
-            enforce_recommended=config.enforce_recommended,
-        )
-        self._problems = [
-            *(f"case file error: {e}" for e in loaded.errors),
-            *selection.errors,
-            *xfail_errors,
-        ]
+        if prepared:
+            self._problems += [
+                *(f"case file error: {e}" for e in prepared.load_errors),
+                *(e for e in prepared.harness_errors if e not in shown),
+            ]
         self._started: dict[str, str | None] = {}  # impl → None when started, else why not
 
     def items(self) -> list[PlanItem]:
-        """Every cell, then every problem, in a stable order."""
+        """Every cell, every unavailable implementation, then every problem, stably ordered."""
         out = [
             PlanItem(label=f"{cid}[{impl}]", case_id=cid, impl=impl)
             for cid in self.cases
             for impl in self.testees
         ]
+        for u in self.unavailable:
+            why = u.unavailable or "unavailable"
+            out.append(
+                PlanItem(label=f"unavailable[{u.name}]", case_id="", impl=u.name,
+                         problem=unavailable_error(info=u) if self._require_go else None,
+                         skip=None if self._require_go else f"{u.name}: {why}")
+            )
         for n, text in enumerate(self._problems, start=1):
             out.append(PlanItem(label=f"harness-problem-{n}", case_id="", impl="", problem=text))
         stale = stale_xfail_results(
@@ -171,11 +210,15 @@ class CasePlan:
             )
         return out
 
-    def run(self, item: PlanItem) -> CaseResult:
+    def run(self, *, item: PlanItem) -> CaseResult:
         """Run one cell (starting its testee on first use) and judge it."""
         if item.problem is not None:
             return CaseResult(
                 case_id=item.case_id, impl=item.impl, outcome=Outcome.ERROR, message=item.problem
+            )
+        if item.skip is not None:
+            return CaseResult(
+                case_id=item.case_id, impl=item.impl, outcome=Outcome.SKIPPED, message=item.skip
             )
         testee = self.testees[item.impl]
         if item.impl not in self._started:

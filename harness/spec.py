@@ -16,7 +16,7 @@ from typing import Any, Literal
 import jsonschema  # type: ignore[import-untyped]
 
 from harness.data import LoadError
-from harness.exceptions import SpecError
+from harness.exceptions import CasesNotFound, EmptySelection, SpecError
 
 DEFAULT_ENV: Mapping[str, str | None] = {"HOME": "home"}
 DEFAULT_CACHE_FILE = ".databricks/token-cache.json"
@@ -151,6 +151,14 @@ class Case:
         home = self.env.get("HOME")
         return posixpath.join(home or "home", DEFAULT_CACHE_FILE)
 
+    def named_paths(self) -> tuple[str, ...]:
+        """Every sandbox-relative path the case hands a testee or checks afterwards."""
+        out = [p for p in self.env.values() if p]
+        out += [s.fields["path"] for s in self.steps if s.op == "open" and s.fields.get("path")]
+        out.append(self.final_file())
+        out += list(self.final.other_files)
+        return tuple(dict.fromkeys(out))
+
 
 @dataclass(frozen=True)
 class LoadedCases:
@@ -178,11 +186,23 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def load_cases(*, cases_dir: Path) -> LoadedCases:
-    """Load every `*.json` file in `cases_dir` (sorted); bad files/cases become errors."""
+    """Load every `*.json` file in `cases_dir` (sorted); bad files/cases become errors.
+
+    Raises CasesNotFound when the folder is missing or holds no case file: a run over
+    nothing must not look like a clean run.
+    """
+    if not cases_dir.is_dir():
+        raise CasesNotFound(
+            f"cases folder {cases_dir} does not exist; pass --root DIR (the checkout "
+            "holding golden/cases) or --cases DIR"
+        )
+    paths = sorted(cases_dir.glob("*.json"))
+    if not paths:
+        raise CasesNotFound(f"cases folder {cases_dir} holds no case files (*.json)")
     cases: list[Case] = []
     errors: list[LoadError] = []
     seen: dict[str, str] = {}
-    for path in sorted(cases_dir.glob("*.json")):
+    for path in paths:
         file_cases, file_errors = load_case_file(path=path)
         errors.extend(file_errors)
         for case in file_cases:
@@ -403,3 +423,21 @@ def select_cases(
             continue
         out.append(case)
     return out
+
+
+def require_selection(
+    *, loaded: LoadedCases, selected: Sequence[Case], substring: str | None,
+    tags: Sequence[str],
+) -> None:
+    """Raise when there is nothing to run: a selection matching no case, or a cases
+    folder whose files define no case at all (load errors are reported by the run)."""
+    if selected:
+        return
+    if substring or tags:
+        asked = [f"-k {substring!r}"] if substring else []
+        asked += [f"--tag {t!r}" for t in tags]
+        raise EmptySelection(
+            f"no case matches {' and '.join(asked)} ({len(loaded.cases)} case(s) loaded)"
+        )
+    if not loaded.errors:
+        raise CasesNotFound("the case files define no case")

@@ -106,6 +106,15 @@ class Testee(ABC):
     def request(self, req: Mapping[str, Any]) -> Response:
         """Send one request (an id is added) and return its response."""
 
+    def submit(self, req: Mapping[str, Any]) -> Callable[[], Response]:
+        """Send one request; the returned call waits for its response.
+
+        Lets a caller overlap a subprocess's work with its own. This default
+        answers at once; errors are raised by the submit or by the wait.
+        """
+        response = self.request(req)
+        return lambda: response
+
     def end_case(self) -> None:  # noqa: B027 - optional hook
         """Forget per-case state."""
 
@@ -299,6 +308,9 @@ class SubprocessTestee(Testee):
 
     # -- requests --------------------------------------------------------------
     def request(self, req: Mapping[str, Any]) -> Response:
+        return self.submit(req)()
+
+    def submit(self, req: Mapping[str, Any]) -> Callable[[], Response]:
         if req.get("op") == "open":
             # Unset whatever an earlier case set, so cases never see each other's env.
             env = dict(req.get("env") or {})
@@ -308,13 +320,19 @@ class SubprocessTestee(Testee):
             req = {**req, "env": env}
         if not self.alive():
             raise TesteeCrashed(reason="testee is not running", stderr_tail=self.stderr_tail())
-        return self._exchange(req, timeout=self.timeout)
+        rid = self._send(req)
+        op = str(req.get("op"))
+        return lambda: self._receive(rid=rid, op=op, timeout=self.timeout)
 
     def stderr_tail(self) -> str:
         """The last few KiB of stderr, decoded leniently."""
         return self._stderr[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
 
     def _exchange(self, req: Mapping[str, Any], *, timeout: float) -> Response:
+        rid = self._send(req)
+        return self._receive(rid=rid, op=str(req.get("op")), timeout=timeout)
+
+    def _send(self, req: Mapping[str, Any]) -> int:
         assert self._proc is not None and self._proc.stdin is not None
         self._next_id += 1
         rid = self._next_id
@@ -324,7 +342,12 @@ class SubprocessTestee(Testee):
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             self._crash(f"could not write {req.get('op')!r} request: stdin closed")
-        raw = self._read_line(op=str(req.get("op")), timeout=timeout)
+        return rid
+
+    def _receive(self, *, rid: int, op: str, timeout: float) -> Response:
+        if self._proc is None:
+            raise TesteeCrashed(reason="testee is not running", stderr_tail=self.stderr_tail())
+        raw = self._read_line(op=op, timeout=timeout)
         try:
             doc = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):

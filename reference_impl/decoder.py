@@ -20,11 +20,19 @@ from __future__ import annotations
 import gc
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, cast
 
 from .errors import DecodeError, NullFileError
-from .gotime import ZERO_TIME, GoTime, TimeParseError, parse_rfc3339, unmarshal_json_time
+from .gotime import (
+    ZERO_TIME,
+    GoTime,
+    TimeParseError,
+    days_in,
+    parse_rfc3339,
+    unmarshal_json_time,
+)
 from .jsonscan import go_check_valid
 from .token import INT64_MAX, INT64_MIN, Token
 
@@ -32,6 +40,8 @@ __all__ = ["DecodedFile", "decode_file", "go_string"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_RE = re.compile(r"-?[0-9]+\Z")
+# At most 18 digits: always within int64, so no range check is needed.
+_SMALL_INT = re.compile(r"-?[0-9]{1,18}\Z")
 
 
 class _Obj(list[tuple[str, object]]):
@@ -46,6 +56,30 @@ class _Str(str):
     """A decoded JSON string that remembers its raw (still escaped) bytes."""
 
     raw: bytes
+
+
+_new = object.__new__
+_SET_TOKEN_FIELDS = tuple(
+    getattr(Token, name).__set__
+    for name in ("access_token", "token_type", "refresh_token", "expiry", "expires_in")
+)
+
+
+def _token(
+    access_token: str, token_type: str, refresh_token: str, expiry: GoTime, expires_in: int
+) -> Token:
+    """A Token built field by field (its frozen __init__ costs twice as much).
+
+    Only for a decoded expires_in, which is always within int64.
+    """
+    t = _new(Token)
+    s_access, s_type, s_refresh, s_expiry, s_expires_in = _SET_TOKEN_FIELDS
+    s_access(t, access_token)
+    s_type(t, token_type)
+    s_refresh(t, refresh_token)
+    s_expiry(t, expiry)
+    s_expires_in(t, expires_in)
+    return t
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -175,6 +209,141 @@ def _field(key: str, fields: dict[str, str]) -> str | None:
     return None if folded is None else fields.get(folded)
 
 
+_EXPIRY_TEXT = re.compile(
+    # gotime's canonical shape, as text: such an expiry cannot fail to parse, except
+    # on days 29-31, which _can_defer checks against the calendar.
+    r"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:[.,][0-9]+)?(?:Z|[-+](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z"
+)
+
+
+def _can_defer(members: _Obj) -> bool:
+    """True when decoding this token object cannot record or raise any error.
+
+    Such a token may be built later, when read: every member is an exact field
+    name with a value Go takes without complaint (plain ASCII strings, an
+    in-range expiry, an int64 that fits, or null).
+    """
+    for key, v in members:
+        if key not in _TOKEN_FIELDS or v is None:
+            if v is None and key in _TOKEN_FIELDS:
+                continue
+            return False
+        if key == "expires_in":
+            if type(v) is not _Num or _SMALL_INT.match(v) is None:
+                return False
+        elif type(v) is not str or not v.isascii():
+            return False
+        elif key == "expiry":
+            m = _EXPIRY_TEXT.match(v)
+            if m is None:
+                return False
+            day = m.group(3)
+            if day > "28" and int(day) > days_in(int(m.group(2)), int(m.group(1))):
+                return False
+    return True
+
+
+def _build(members: _Obj) -> Token:
+    """The Token of a member list `_can_defer` accepted (what _Decoder.token gives it)."""
+    strings = {"access_token": "", "token_type": "", "refresh_token": ""}
+    expiry = ZERO_TIME
+    expires_in = 0
+    for key, v in members:
+        if v is None:  # null leaves a field as it is
+            continue
+        if key == "expiry":
+            try:
+                expiry = parse_rfc3339(str(v).encode())
+            except TimeParseError as e:  # cannot happen for an accepted list; never hide it
+                raise DecodeError(str(e)) from None
+        elif key == "expires_in":
+            expires_in = int(str(v))
+        else:
+            strings[key] = str(v)
+    return _token(
+        strings["access_token"], strings["token_type"], strings["refresh_token"], expiry,
+        expires_in,
+    )
+
+
+class _LazyTokens(dict[str, Token | None]):
+    """The decoded token map; a deferrable entry becomes a Token when first read.
+
+    A lookup in a large cache reads one entry, and building the others was most
+    of its time. Whatever exposes the values builds them all first, so no
+    caller, not even dict(), copy or ==, ever sees a pending member list.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Token | None:
+        value: object = dict.__getitem__(self, key)
+        if isinstance(value, _Obj):
+            built = _build(value)
+            dict.__setitem__(self, key, built)
+            return built
+        return cast("Token | None", value)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def _build_all(self) -> None:
+        for key, value in dict.items(self):
+            if isinstance(value, _Obj):
+                dict.__setitem__(self, key, _build(value))
+
+    # A Python-level __iter__ makes dict(), {**m} and update() go through
+    # keys() and __getitem__ instead of copying the raw values.
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self)
+
+    def values(self) -> Any:
+        self._build_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._build_all()
+        return dict.items(self)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._build_all()
+        return dict.pop(self, key, *default)
+
+    def popitem(self) -> tuple[str, Token | None]:
+        self._build_all()
+        return dict.popitem(self)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._build_all()
+        return dict.setdefault(self, key, default)
+
+    def copy(self) -> dict[str, Token | None]:
+        self._build_all()
+        return dict(dict.items(self))
+
+    def __eq__(self, other: object) -> bool:
+        self._build_all()
+        if isinstance(other, _LazyTokens):
+            other._build_all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __repr__(self) -> str:
+        self._build_all()
+        return dict.__repr__(self)
+
+    def __reduce__(self) -> Any:
+        self._build_all()
+        return (dict, (dict(dict.items(self)),))
+
+
 class _Decoder:
     def __init__(self) -> None:
         self.saved: str | None = None
@@ -232,13 +401,17 @@ class _Decoder:
             self.type_error(_kind(v), "map[string]*oauth2.Token", "tokenCacheFile", "tokens")
             return current
         # A repeated "tokens" object merges into the existing map.
-        m = {} if current is None else current
+        m = _LazyTokens() if current is None else current
+        pending = cast("dict[str, object]", m)  # a deferred entry goes in as is
         for key, tv in v:
             k = str(go_string(key))
             if tv is None:
                 m[k] = None
             elif isinstance(tv, _Obj):
-                m[k] = self.token(tv)
+                if _can_defer(tv):
+                    pending[k] = tv
+                else:
+                    m[k] = self.token(tv)
             else:
                 self.type_error(_kind(tv), "oauth2.Token", "tokenCacheFile", "tokens")
                 m[k] = Token()
@@ -255,15 +428,20 @@ class _Decoder:
                 name = _field(key, _TOKEN_FIELDS)
                 if name is None:
                     continue
-            if type(v) is str and v.isascii():
-                # Plain ASCII text, as Go writes: no surrogate to fix, raw bytes = text.
-                if name == "expiry":
-                    expiry = self.expiry_text(v.encode())
-                elif name == "expires_in":
-                    self.type_error("string", "int64", "Token", "tokens.expires_in")
-                else:
-                    strings[name] = v
-            elif name == "expiry":
+            if isinstance(v, str):
+                if type(v) is str and v.isascii():
+                    # Plain ASCII text, as Go writes: no surrogate to fix, raw bytes = text.
+                    if name == "expiry":
+                        expiry = self.expiry_text(v.encode())
+                    elif name == "expires_in":
+                        self.type_error("string", "int64", "Token", "tokens.expires_in")
+                    else:
+                        strings[name] = v
+                    continue
+                if name == "expires_in" and type(v) is _Num and _SMALL_INT.match(v):
+                    expires_in = int(v)
+                    continue
+            if name == "expiry":
                 expiry = self.expiry(v, expiry)
             elif name == "expires_in":
                 expires_in = self.int_field(v, expires_in, "int64", "Token", "tokens.expires_in")
@@ -271,12 +449,12 @@ class _Decoder:
                 strings[name] = str(go_string(v))
             elif v is not None:
                 self.type_error(_kind(v), "string", "Token", f"tokens.{name}")
-        return Token(
-            access_token=strings["access_token"],
-            token_type=strings["token_type"],
-            refresh_token=strings["refresh_token"],
-            expiry=expiry if isinstance(expiry, GoTime) else ZERO_TIME,
-            expires_in=expires_in,
+        return _token(
+            strings["access_token"],
+            strings["token_type"],
+            strings["refresh_token"],
+            expiry if isinstance(expiry, GoTime) else ZERO_TIME,
+            expires_in,
         )
 
     def expiry_text(self, text: bytes) -> GoTime:

@@ -225,12 +225,40 @@ def _skip(value: bytes, prefix: bytes) -> bytes:
     return value[len(prefix) :]
 
 
-# The shape every file Go writes has; values in range parse exactly as the full
-# port below would, so they skip it (decoding a large cache is mostly this).
+# The shape every file Go writes has, with each field's range in the pattern
+# itself: a match parses exactly as the full port below would (only days 29-31
+# need a calendar check), so decoding a large cache mostly skips that port.
+# Everything else, errors included, goes through the port.
 _CANONICAL = re.compile(
-    rb"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    rb"(?:[.,]([0-9]+))?(?:Z|([-+])([0-9]{2}):([0-9]{2}))\Z"
+    rb"([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    rb"T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
+    rb"(?:[.,]([0-9]+))?(?:Z|([-+])([01][0-9]|2[0-3]):([0-5][0-9]))\Z"
 )
+_NSEC_SCALE = tuple(10 ** (9 - n) for n in range(10))
+_new = object.__new__
+# A GoTime built field by field: the dataclass's frozen __init__ costs twice as much,
+# and a large cache builds one per token.
+_SET_FIELDS = tuple(
+    getattr(GoTime, name).__set__
+    for name in ("year", "month", "day", "hour", "minute", "second", "nanosecond", "offset")
+)
+
+
+def _gotime(
+    year: int, month: int, day: int, hour: int, minute: int, second: int, nsec: int,
+    offset: int | None,
+) -> GoTime:
+    t = _new(GoTime)
+    s_year, s_month, s_day, s_hour, s_minute, s_second, s_nsec, s_offset = _SET_FIELDS
+    s_year(t, year)
+    s_month(t, month)
+    s_day(t, day)
+    s_hour(t, hour)
+    s_minute(t, minute)
+    s_second(t, second)
+    s_nsec(t, nsec)
+    s_offset(t, offset)
+    return t
 
 
 def parse_rfc3339(value: bytes) -> GoTime:
@@ -238,25 +266,19 @@ def parse_rfc3339(value: bytes) -> GoTime:
     m = _CANONICAL.match(value)
     if m is not None:
         y, mo, d, h, mi, sec, frac, sign, zh, zm = m.groups()
-        year, month, day, hour, minute, second = int(y), int(mo), int(d), int(h), int(mi), int(sec)
-        if (
-            1 <= month <= 12
-            and day >= 1
-            and (day <= 28 or day <= days_in(month, year))
-            and hour < 24
-            and minute < 60
-            and second < 60
-        ):
-            offset = 0
+        year, month, day = int(y), int(mo), int(d)
+        if day <= 28 or day <= days_in(month, year):
+            offset = None
             if sign is not None:
-                zone_hour, zone_minute = int(zh), int(zm)
-                if zone_hour >= 24 or zone_minute >= 60:
-                    return _parse_rfc3339_slow(value)  # Go's range errors
-                offset = (zone_hour * 60 + zone_minute) * 60
+                offset = (int(zh) * 60 + int(zm)) * 60
                 if sign == b"-":
                     offset = -offset
-            nsec = 0 if frac is None else int(frac[:9]) * 10 ** (9 - len(frac[:9]))
-            return GoTime(year, month, day, hour, minute, second, nsec, offset or None)
+                offset = offset or None
+            nsec = 0
+            if frac is not None:
+                frac = frac[:9]
+                nsec = int(frac) * _NSEC_SCALE[len(frac)]
+            return _gotime(year, month, day, int(h), int(mi), int(sec), nsec, offset)
     return _parse_rfc3339_slow(value)
 
 

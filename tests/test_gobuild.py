@@ -225,7 +225,7 @@ def test_real_v0_129_0_testee_serves_the_protocol(tmp_path: Path) -> None:
 
 def test_testee_name_comes_from_the_directory() -> None:
     """sdk-v0.110.0 is called go-sdk@v0.110.0."""
-    assert go_testee_name(Path("adapters/go/sdk-v0.110.0")) == "go-sdk@v0.110.0"
+    assert go_testee_name(source=Path("adapters/go/sdk-v0.110.0")) == "go-sdk@v0.110.0"
 
 
 @pytest.mark.go
@@ -239,3 +239,21 @@ def test_go_kit_vets_and_passes_its_unit_tests() -> None:
             [go, *args], cwd=kit, env=env, capture_output=True, text=True, timeout=600, check=False
         )
         assert done.returncode == 0, f"go {' '.join(args)}:\n{done.stdout}{done.stderr}"
+
+
+def test_a_rebuild_removes_the_testees_older_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a new build only its folder remains for that testee; other testees keep theirs."""
+    root = _write_tree(tmp_path / "repo", versions=("v1.0.0", "v1.0.0-rc1"))
+    go, _ = _fake_go(tmp_path, monkeypatch)
+    cache = root / ".cache" / "testees"
+    discover_go_testees(repo_root=root, go=go)
+    (root / "adapters" / "go" / "sdk-v1.0.0" / "main.go").write_text("package main\n// v2\n")
+    by_name = {t.name: t for t in discover_go_testees(repo_root=root, go=go)}
+    new = by_name["go-sdk@v1.0.0"]
+    assert isinstance(new, GoTestee)
+    folders = sorted(p.name for p in cache.iterdir())
+    assert [f for f in folders if f.startswith("sdk-v1.0.0-") and "rc1" not in f] == [
+        Path(new.command[0]).parent.name]
+    assert len([f for f in folders if f.startswith("sdk-v1.0.0-rc1-")]) == 1

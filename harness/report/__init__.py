@@ -34,9 +34,16 @@ def _register_builtin() -> None:
     from harness.report.junit import render_junit
     from harness.report.markdown import render_markdown
 
-    register_file_report(name="junit", help="write a JUnit XML report", render=render_junit)
-    register_file_report(name="json", help="write a JSON report", render=render_json)
-    register_file_report(name="markdown", help="write a Markdown report", render=render_markdown)
+    register_file_report(
+        name="junit", help="write a JUnit XML report", render=lambda run: render_junit(run=run)
+    )
+    register_file_report(
+        name="json", help="write a JSON report", render=lambda run: render_json(run=run)
+    )
+    register_file_report(
+        name="markdown", help="write a Markdown report",
+        render=lambda run: render_markdown(run=run),
+    )
 
 
 _register_builtin()

@@ -10,12 +10,12 @@ DETAIL_OUTCOMES = frozenset(
 LEGEND = "  ".join(f"{o.symbol} {o.value}" for o in Outcome)
 
 
-def details(run: RunResult) -> list[CaseResult]:
+def details(*, run: RunResult) -> list[CaseResult]:
     """Results worth explaining, in run order."""
     return [r for r in run.results if r.outcome in DETAIL_OUTCOMES]
 
 
-def result_text(result: CaseResult) -> str:
+def result_text(*, result: CaseResult) -> str:
     """Message followed by one line per difference."""
     lines = [result.message] if result.message else []
     for d in result.diffs:
@@ -25,13 +25,13 @@ def result_text(result: CaseResult) -> str:
     return "\n".join(lines)
 
 
-def totals_text(run: RunResult, impl: str) -> str:
+def totals_text(*, run: RunResult, impl: str) -> str:
     """`3 pass, 1 fail` for one implementation."""
     totals = run.totals(impl)
     return ", ".join(f"{n} {o.value}" for o, n in totals.items()) or "no cases"
 
 
-def matrix_rows(run: RunResult) -> list[tuple[str, list[CaseResult | None]]]:
+def matrix_rows(*, run: RunResult) -> list[tuple[str, list[CaseResult | None]]]:
     """Rows of the case x impl matrix, including ids that only appear in results."""
     names = [i.name for i in run.available_impls()]
     ids = list(run.case_ids)
@@ -40,7 +40,7 @@ def matrix_rows(run: RunResult) -> list[tuple[str, list[CaseResult | None]]]:
     return [(cid, [cells.get((cid, n)) for n in names]) for cid in ids]
 
 
-def verdict(run: RunResult) -> str:
+def verdict(*, run: RunResult) -> str:
     """One line: passed or failed, with the count of unexpected results."""
     bad = sum(1 for r in run.results if r.outcome.unexpected)
     bad += len(run.load_errors) + len(run.harness_errors)

@@ -73,14 +73,14 @@ def _legend(items: list[tuple[str, str, str]]) -> str:
 def _case_summary(run: RunResult) -> list[str]:
     out = ["<h2>Implementations</h2>"]
     out.append(f'<p><span class="verdict {"ok" if run.ok else "bad"}">'
-               f"{escape(verdict(run))}</span></p>")
+               f"{escape(verdict(run=run))}</span></p>")
     out.append("<table><tr><th>implementation</th><th>version</th><th>totals</th></tr>")
     for info in run.impls:
         version = ""
         if info.hello:
             version = f"{info.hello.get('version', '')} ({info.hello.get('runtime', '')})"
         totals = (
-            totals_text(run, info.name)
+            totals_text(run=run, impl=info.name)
             if info.unavailable is None
             else f"unavailable: {info.unavailable}"
         )
@@ -101,7 +101,7 @@ def _case_grid(run: RunResult) -> list[str]:
         out.append('<table class="grid"><tr><th>case</th>')
         out.extend(f'<th class="col">{escape(n)}</th>' for n in impls)
         out.append("</tr>")
-        for cid, cells in matrix_rows(run):
+        for cid, cells in matrix_rows(run=run):
             row = [f'<tr><td class="id">{escape(cid)}</td>']
             for name, cell in zip(impls, cells, strict=True):
                 if cell is None:
@@ -129,7 +129,7 @@ def _case_details(run: RunResult) -> list[str]:
                 f'<div class="detail" id="{anchor("case", r.case_id, r.impl)}">'
                 f'<h3><code>{escape(r.case_id)}</code> on {escape(r.impl)}: '
                 f'<span class="{r.outcome.value}">&nbsp;{escape(r.outcome.value)}&nbsp;</span></h3>'
-                f"<pre>{escape(result_text(r))}</pre></div>"
+                f"<pre>{escape(result_text(result=r))}</pre></div>"
             )
     problems = [str(e) for e in run.load_errors] + list(run.harness_errors)
     if problems:

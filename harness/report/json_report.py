@@ -8,7 +8,7 @@ from typing import Any
 from harness.data import RunResult
 
 
-def run_to_dict(run: RunResult) -> dict[str, Any]:
+def run_to_dict(*, run: RunResult) -> dict[str, Any]:
     """A plain-JSON view of a run."""
     return {
         "ok": run.ok,
@@ -43,6 +43,6 @@ def run_to_dict(run: RunResult) -> dict[str, Any]:
     }
 
 
-def render_json(run: RunResult) -> str:
+def render_json(*, run: RunResult) -> str:
     """The JSON report text."""
-    return json.dumps(run_to_dict(run), indent=2, sort_keys=True) + "\n"
+    return json.dumps(run_to_dict(run=run), indent=2, sort_keys=True) + "\n"

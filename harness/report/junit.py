@@ -12,7 +12,7 @@ _ERROR = {Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR}
 _SKIPPED = {Outcome.SKIPPED, Outcome.XFAIL}
 
 
-def render_junit(run: RunResult) -> str:
+def render_junit(*, run: RunResult) -> str:
     """The JUnit XML text (deterministic: no timestamps or durations)."""
     root = ET.Element("testsuites", name="tokencache-compat")
     for info in run.impls:
@@ -31,7 +31,7 @@ def render_junit(run: RunResult) -> str:
             ET.SubElement(props, "property", name="unavailable", value=info.unavailable)
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=info.name, name=r.case_id)
-            text = result_text(r)
+            text = result_text(result=r)
             if r.outcome in _FAILURE:
                 ET.SubElement(case, "failure", message=r.outcome.value).text = text
             elif r.outcome in _ERROR:

@@ -10,14 +10,16 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(run: RunResult) -> str:
+def render_markdown(*, run: RunResult) -> str:
     """The Markdown report text."""
     impls = run.available_impls()
-    out = ["# tokencache-compat conformance", "", f"**{verdict(run)}**", ""]
+    out = ["# tokencache-compat conformance", "", f"**{verdict(run=run)}**", ""]
     out += ["| implementation | command | totals |", "|---|---|---|"]
     for i in run.impls:
         totals = (
-            totals_text(run, i.name) if i.unavailable is None else f"unavailable: {i.unavailable}"
+            totals_text(run=run, impl=i.name)
+            if i.unavailable is None
+            else f"unavailable: {i.unavailable}"
         )
         command = " ".join(i.command)
         out.append(f"| {_cell(i.name)} | `{_cell(command)}` | {_cell(totals)} |")
@@ -25,16 +27,16 @@ def render_markdown(run: RunResult) -> str:
     if impls:
         out.append("| case | " + " | ".join(_cell(i.name) for i in impls) + " |")
         out.append("|---" * (len(impls) + 1) + "|")
-        for cid, cells in matrix_rows(run):
+        for cid, cells in matrix_rows(run=run):
             row = [c.outcome.value if c else "" for c in cells]
             out.append(f"| `{cid}` | " + " | ".join(row) + " |")
         out += ["", f"Legend: `{LEGEND}`", ""]
-    shown = details(run)
+    shown = details(run=run)
     if shown:
         out += ["## Failures", ""]
         for r in shown:
             out += [f"### `{r.case_id}` on {r.impl}: {r.outcome.value}", "", "```text"]
-            out += [result_text(r).replace("```", "'''"), "```", ""]
+            out += [result_text(result=r).replace("```", "'''"), "```", ""]
     if run.load_errors or run.harness_errors:
         out += ["## Errors", ""]
         out += [f"- {_cell(str(e))}" for e in run.load_errors]

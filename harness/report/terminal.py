@@ -22,10 +22,10 @@ def _paint(text: str, outcome: Outcome, color: bool) -> str:
     return f"\x1b[{_COLOURS[outcome]}m{text}\x1b[0m" if color else text
 
 
-def render_terminal(run: RunResult, *, color: bool = False) -> str:
+def render_terminal(*, run: RunResult, color: bool = False) -> str:
     """The whole terminal report as text (colour only when asked)."""
     impls = [i.name for i in run.available_impls()]
-    rows = matrix_rows(run)
+    rows = matrix_rows(run=run)
     out: list[str] = []
     width = max([len("case"), *(len(cid) for cid, _ in rows)])
     if impls:
@@ -41,17 +41,17 @@ def render_terminal(run: RunResult, *, color: bool = False) -> str:
         out.append("")
     for info in run.impls:
         if info.unavailable is None:
-            out.append(f"{info.name}: {totals_text(run, info.name)}")
+            out.append(f"{info.name}: {totals_text(run=run, impl=info.name)}")
     for info in run.impls:
         if info.unavailable is not None:
             out.append(f"{info.name}: unavailable: {info.unavailable}")
-    shown = details(run)
+    shown = details(run=run)
     if shown:
         out.append("")
         out.append("DETAILS")
         for r in shown:
             out.append(_paint(f"--- {r.case_id} [{r.impl}] {r.outcome.value}", r.outcome, color))
-            text = result_text(r)
+            text = result_text(result=r)
             if text:
                 out.extend("    " + ln for ln in text.split("\n"))
     if run.load_errors:
@@ -63,5 +63,5 @@ def render_terminal(run: RunResult, *, color: bool = False) -> str:
         out.append("HARNESS ERRORS")
         out.extend(f"  {e}" for e in run.harness_errors)
     out.append("")
-    out.append(verdict(run))
+    out.append(verdict(run=run))
     return "\n".join(out) + "\n"

@@ -3,6 +3,8 @@
 Not Go-exact: it stores tokens as indented JSON. Special keys make it misbehave:
 `crash` exits 3 after writing to stderr, `hang` sleeps, `garbage` prints a non-JSON
 line, `unsupported` answers an `unsupported` error. Env FAKE_OPS limits hello's ops.
+Hello's `details.home` is the HOME the process saw when it answered hello, so tests
+can check the harness started it with a private temp home.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class FakeSession:
             ops = os.environ.get("FAKE_OPS", "open,store,lookup,cache_key,dual_store")
             return {"id": rid, "ok": True, "result": {
                 "protocol": 1, "name": "fake", "version": "0", "ops": ops.split(","),
-                "dual_store_via": ["wrapper"], "runtime": "python", "details": {}}}
+                "dual_store_via": ["wrapper"], "runtime": "python",
+                "details": {"home": os.environ.get("HOME")}}}
         if op == "open":
             for k, v in (req.get("env") or {}).items():
                 if v is None:

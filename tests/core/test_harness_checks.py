@@ -36,13 +36,13 @@ def test_byte_diff_length_only_and_equal() -> None:
 
 def test_escape_bytes_makes_controls_visible() -> None:
     """Non-printable bytes and backslashes are escaped."""
-    assert escape_bytes(b"a\\\t\x00\xff") == "a\\\\\\t\\x00\\xff"
+    assert escape_bytes(data=b"a\\\t\x00\xff") == "a\\\\\\t\\x00\\xff"
 
 
 def test_normalise_message_substitutes_root_and_temp_names() -> None:
     """Sandbox root becomes {sandbox}; .token-cache-<digits>.tmp becomes *."""
     msg = "rename /tmp/sb1/home/.token-cache-12345.tmp /tmp/sb1/home/x: denied"
-    assert normalise_message(msg, roots=["/tmp/sb1"]) == (
+    assert normalise_message(message=msg, roots=["/tmp/sb1"]) == (
         "rename {sandbox}/home/.token-cache-*.tmp {sandbox}/home/x: denied"
     )
 

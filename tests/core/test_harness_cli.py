@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tcc_helpers import OPEN, case, fake_command, store
 
-from harness.cli import COMMANDS, main
+from harness.cli import COMMANDS, build_parser, main
 
 
 def _fake_impl() -> str:
@@ -101,3 +101,54 @@ def test_usage_errors_exit_two(project: Path) -> None:
 def test_command_registry_has_room_for_more() -> None:
     """The built-in subcommands are registered by name, so others can be added."""
     assert {"run", "list", "golden", "impls"} <= set(COMMANDS)
+
+
+def test_nothing_to_run_is_an_error(
+    project: Path, write_cases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing or empty cases folder and a selection matching nothing exit 1, saying why."""
+    missing = tmp_path / "nonexistent"
+    assert main(_run_args(project, "--cases", str(missing))) == 1
+    err = capsys.readouterr().err
+    assert f"cases folder {missing} does not exist" in err and "--root" in err
+    assert "--cases" in err
+    assert main(_run_args(project)) == 1
+    assert "holds no case files" in capsys.readouterr().err
+    write_cases("a", [case("a.one", OPEN, store("k"), tags=["t1"])])
+    assert main(_run_args(project, "-k", "typo")) == 1
+    assert "no case matches -k 'typo'" in capsys.readouterr().err
+    assert main(_run_args(project, "--tag", "nope")) == 1
+    assert "no case matches --tag 'nope'" in capsys.readouterr().err
+    assert main(["list", "--root", str(project), "-k", "typo"]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and "no case matches -k 'typo'" in out.err
+    assert main(_run_args(project, "-k", "one")) == 0
+
+
+def test_run_outside_any_project_fails_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a directory that is no checkout, with the package installed elsewhere, run exits 1."""
+    import harness.paths
+
+    site = tmp_path / "site-packages" / "harness"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(harness.paths, "__file__", str(site / "paths.py"))
+    monkeypatch.delenv("TOKENCACHE_COMPAT_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--no-go", "--no-require-go"]) == 1
+    err = capsys.readouterr().err
+    assert "no project root found" in err and "--root" in err
+
+
+def test_impl_options_are_one_set_shared_by_every_command() -> None:
+    """run, impls, interop and report take the same implementation switches; diff names its two."""
+    parser = build_parser()
+    for command in ("run", "impls", "interop", "report"):
+        extra = ["--html", "x.html"] if command == "report" else []
+        args = parser.parse_args([command, *extra, "--skip-go", "--only-impl", "reference",
+                                  "--skip-impl", "x", "--timeout", "3", "--no-require-go"])
+        assert (args.no_go, args.only_impl, args.skip_impl, args.timeout) == (
+            True, ["reference"], ["x"], 3.0), command
+    diff = parser.parse_args(["diff", "a", "b", "--skip-go", "--impl", "x=y"])
+    assert diff.no_go and diff.impl == ["x=y"] and not hasattr(diff, "only_impl")

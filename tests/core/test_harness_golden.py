@@ -61,3 +61,16 @@ def test_stale_golden_and_missing_golden_fail(project: Path, write_cases) -> Non
     assert {e.case_id: e.status for e in updated.entries} == {
         "g.one": "added", "g.removed": "removed"}
     assert not stale.exists() and updated.ok
+
+
+def test_update_labels_old_and_new_bytes(project: Path, write_cases) -> None:
+    """--update labels the two sides old golden and new (reference), not expected/obtained."""
+    write_cases("g", [case("g.one", OPEN, store("k"), final={"golden": True})])
+    (project / "golden" / "files" / "g.one.json").write_bytes(b'{"old": true}')
+    (entry,) = _sync(project, update=True).entries
+    assert entry.status == "changed"
+    lines = entry.detail.split("\n")
+    assert lines[0].startswith("bytes differ at offset 1 (old golden 13 bytes, new (reference) ")
+    assert lines[1] == '  old golden:      {"old": true}'
+    assert lines[2].startswith("  new (reference): {")
+    assert "expected" not in entry.detail and "obtained" not in entry.detail

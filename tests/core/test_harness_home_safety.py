@@ -13,10 +13,10 @@ from tcc_fake_testee import FakeSession
 from tcc_helpers import OPEN, case, fake_command, store
 
 from harness.data import Outcome
-from harness.impls import select_impls
+from harness.impls import require_go_default, select_impls
 from harness.runner import RunOptions, run_matrix
 from harness.spec import load_cases
-from harness.testee import InProcessTestee, SubprocessTestee, Testee
+from harness.testee import HOME_PREFIX, InProcessTestee, SubprocessTestee, Testee
 
 SENTINEL = b'{"version": 1, "tokens": {"canary": {"access_token": "do-not-touch"}}}'
 LOOKUP: dict[str, Any] = {"op": "lookup", "key": "k",
@@ -84,8 +84,23 @@ def test_fake_testees_never_touch_home_and_leave_no_temp_dirs(
     _run_and_check(project, canary, testees)
 
 
+def test_subprocess_testee_runs_with_a_private_temp_home(canary: tuple[Path, Path]) -> None:
+    """A subprocess testee sees a fresh temp HOME made by the harness, never the caller's."""
+    home, scratch = canary
+    testee = SubprocessTestee(name="sub", command=fake_command())
+    try:
+        testee.start()
+        seen = Path(testee.hello["details"]["home"])
+        assert seen != home
+        assert seen.parent == scratch and seen.name.startswith(HOME_PREFIX)
+        assert seen.is_dir()
+    finally:
+        testee.close()
+    assert not seen.exists()  # the private home goes away with the process
+
+
 @pytest.mark.skipif(importlib.util.find_spec("reference_impl.protocol") is None,
-                    reason="reference_impl.protocol has not landed yet")
+                    reason="reference_impl.protocol is not importable in this install")
 def test_reference_never_touches_home(
     project: Path, write_cases, canary: tuple[Path, Path]
 ) -> None:
@@ -103,6 +118,9 @@ def test_go_testees_never_touch_home(
                              skip=("reference",))
     testees = list(selection.testees)
     if not testees:
-        pytest.skip(f"no Go testee available: {[u.unavailable for u in selection.unavailable]}")
+        why = f"no Go testee available: {[u.unavailable for u in selection.unavailable]}"
+        if require_go_default():
+            pytest.fail(why + " (TOKENCACHE_COMPAT_REQUIRE_GO is set)")
+        pytest.skip(why)
     _safety_cases(write_cases)
     _run_and_check(project, canary, testees)

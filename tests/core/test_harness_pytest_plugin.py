@@ -8,14 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tcc_helpers import OPEN, case, fake_command, store
 
 SPEC_TEST = Path(__file__).with_name("test_harness_spec_cases.py")
 
 
-def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _pytest(
+    project: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENCACHE_COMPAT_")}
     env["PYTHONPATH"] = str(Path(__file__).parent)
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA",
          str(project / "test_cases.py"), *args],
@@ -52,3 +56,30 @@ def test_plugin_off_by_default_skips_with_reason(project: Path) -> None:
     assert "1 skipped" in result.stdout
     assert "--tokencache-cases" in result.stdout
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_unavailable_go_column_shows_as_skip_or_failure(
+    project: Path, write_cases, required: bool
+) -> None:
+    """A Go testee that cannot be built is a skipped item, or a failing one when Go is required."""
+    write_cases("p", [case("p.pass", OPEN, store("k"))])
+    sdk = project / "adapters" / "go" / "sdk-v9.9.9"
+    sdk.mkdir(parents=True)
+    (sdk / "go.mod").write_text("module x/sdk-v9.9.9\n")
+    (project / "test_cases.py").write_text(SPEC_TEST.read_text())
+    env = {"PATH": str(project / "no-bin")}  # no go command: the testee is unavailable
+    if required:
+        env["TOKENCACHE_COMPAT_REQUIRE_GO"] = "1"
+    result = _pytest(project, "--tokencache-cases", "--tokencache-root", str(project),
+                     "--tokencache-skip-impl", "reference",
+                     "--tokencache-impl", "fake=" + shlex.join(fake_command()), env_extra=env)
+    out = result.stdout
+    item = "test_cases.py::test_spec_case[unavailable[go-sdk@v9.9.9]]"
+    if required:
+        assert f"FAILED {item}" in out and "1 failed, 1 passed" in out, out
+        assert result.returncode == 1
+    else:
+        assert "1 passed, 1 skipped" in out, out
+        assert "go-sdk@v9.9.9: go toolchain not found on PATH" in out
+        assert result.returncode == 0

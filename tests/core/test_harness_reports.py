@@ -31,7 +31,7 @@ RUN = RunResult(
 
 def test_terminal_matrix_totals_details_without_colour() -> None:
     """Matrix symbols, per-impl totals, unavailable reasons, details, verdict; no escapes."""
-    text = render_terminal(RUN)
+    text = render_terminal(run=RUN)
     lines = text.split("\n")
     assert lines[0].split() == ["case", "reference", "go-sdk@v0.129.0"]
     assert lines[1].split() == ["a.pass", ".", "F"]
@@ -43,12 +43,12 @@ def test_terminal_matrix_totals_details_without_colour() -> None:
     assert "      expected: ab" in text
     assert "bad.json: case c.x: at steps[0]: boom" in text
     assert text.rstrip().endswith("FAILED (2 unexpected)")
-    assert "\x1b[" not in text and "\x1b[" in render_terminal(RUN, color=True)
+    assert "\x1b[" not in text and "\x1b[" in render_terminal(run=RUN, color=True)
 
 
 def test_junit_one_suite_per_impl() -> None:
     """Each implementation is a testsuite; testcase names are case ids; outcomes map."""
-    root = ET.fromstring(render_junit(RUN))
+    root = ET.fromstring(render_junit(run=RUN))
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert list(suites) == ["reference", "go-sdk@v0.129.0", "go-sdk@v0.1.0", "harness"]
     go = suites["go-sdk@v0.129.0"]
@@ -61,13 +61,13 @@ def test_junit_one_suite_per_impl() -> None:
 
 def test_markdown_and_json_are_deterministic_and_complete() -> None:
     """Markdown holds the matrix and failures; JSON round-trips outcomes; both repeat exactly."""
-    md = render_markdown(RUN)
+    md = render_markdown(run=RUN)
     assert "| `a.pass` | pass | fail |" in md
     assert "### `a.pass` on go-sdk@v0.129.0: fail" in md
-    assert md == render_markdown(RUN)
-    doc = json.loads(render_json(RUN))
+    assert md == render_markdown(run=RUN)
+    doc = json.loads(render_json(run=RUN))
     assert doc["ok"] is False
     assert [(r["case"], r["impl"], r["outcome"]) for r in doc["results"]][1] == (
         "a.pass", "go-sdk@v0.129.0", "fail")
     assert doc["load_errors"][0]["field"] == "steps[0]"
-    assert render_json(RUN) == render_json(RUN)
+    assert render_json(run=RUN) == render_json(run=RUN)

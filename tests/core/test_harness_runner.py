@@ -10,7 +10,7 @@ from tcc_fake_testee import FakeSession
 from tcc_helpers import OPEN, case, fake_command, store
 
 from harness.data import Outcome, RunResult
-from harness.runner import Expectations, RunOptions, run_matrix
+from harness.runner import Expectations, RunOptions, run_case, run_matrix
 from harness.spec import load_cases
 from harness.testee import InProcessTestee, SubprocessTestee
 from harness.xfail import parse_xfail_text
@@ -171,3 +171,27 @@ def test_testee_that_cannot_start_is_unavailable_and_an_error(project: Path, wri
     (info,) = run.impls
     assert info.unavailable is not None and "/nonexistent/testee" in info.unavailable
     assert run.harness_errors and run.exit_code == 1
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_golden_file_off_by_one_byte_fails_the_case(tmp_path: Path) -> None:
+    """A real case passes on its golden copy and fails, naming the offset, once one byte flips."""
+    loaded = load_cases(cases_dir=REPO / "golden" / "cases")
+    c = next(c for c in loaded.cases if c.final.golden and not c.recommended)
+    golden = (REPO / "golden" / "files" / f"{c.id}.json").read_bytes()
+    gdir = tmp_path / "golden"
+    gdir.mkdir()
+    copy = gdir / f"{c.id}.json"
+    copy.write_bytes(golden)
+    options = RunOptions(golden_dir=gdir)
+    assert run_case(case=c, testee=InProcessTestee(), options=options).outcome is Outcome.PASS
+    offset = len(golden) // 2
+    flipped = bytearray(golden)
+    flipped[offset] ^= 0x01
+    copy.write_bytes(bytes(flipped))
+    r = run_case(case=c, testee=InProcessTestee(), options=options)
+    assert r.outcome is Outcome.FAIL
+    (diff,) = r.diffs
+    assert f"golden bytes differ at offset {offset} " in diff

@@ -8,4 +8,4 @@ from harness.runner import describe
 
 def test_spec_case(tokencache_case: CaseResult) -> None:
     """The case passes on this implementation (a recommended case may only warn)."""
-    assert tokencache_case.outcome in (Outcome.PASS, Outcome.WARN), describe(tokencache_case)
+    assert tokencache_case.outcome in (Outcome.PASS, Outcome.WARN), describe(result=tokencache_case)

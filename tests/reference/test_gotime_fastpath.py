@@ -25,52 +25,79 @@ def _outcome(parse: object, value: bytes) -> GoTime | str:
     return result
 
 
-def _two(lo: int, hi: int) -> st.SearchStrategy[str]:
-    """Two-digit fields around a range's edges, plus one- and three-digit spellings."""
-    edges = st.sampled_from([lo - 1, lo, lo + 1, hi - 1, hi, hi + 1])
+def _valid(lo: int, hi: int) -> st.SearchStrategy[str]:
+    """Two-digit values inside a field's range, its edges drawn often."""
+    return st.one_of(st.sampled_from([lo, hi]), st.integers(lo, hi)).map(lambda n: f"{n:02d}")
+
+
+def _odd(lo: int, hi: int) -> st.SearchStrategy[str]:
+    """Values just outside a field's range, and one- or three-digit spellings."""
     return st.one_of(
-        edges.map(lambda n: f"{n:02d}" if n >= 0 else "-1"),
-        st.integers(0, 99).map(lambda n: f"{n:02d}"),
+        st.sampled_from([lo - 1, hi + 1, 99]).map(lambda n: f"{n:02d}" if n >= 0 else "-1"),
         st.integers(0, 9).map(str),
         st.integers(0, 999).map(lambda n: f"{n:03d}"),
+        st.sampled_from(["", "1a", " 1"]),
     )
 
 
 _YEAR = st.one_of(
     st.sampled_from(["0000", "0001", "1600", "1900", "2000", "2023", "2024", "2100", "9999"]),
     st.integers(0, 9999).map(lambda n: f"{n:04d}"),
-    st.sampled_from(["999", "12345", "-001", "+2024", "20a4"]),
 )
-_FRACTION = st.one_of(
-    st.just(""),
-    st.builds(
-        lambda sep, digits: sep + digits,
-        st.sampled_from([".", ",", ":", ".."]),
-        st.text(alphabet="0123456789", max_size=12),
+_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=12)
+# Each field: (what Go writes, what sits at or beyond the fast path's edge).
+_FIELDS: dict[str, tuple[st.SearchStrategy[str], st.SearchStrategy[str]]] = {
+    "year": (_YEAR, st.sampled_from(["999", "12345", "-001", "+2024", "20a4", ""])),
+    "month": (_valid(1, 12), _odd(1, 12)),
+    "day": (_valid(1, 31), _odd(1, 31)),
+    "T": (st.just("T"), st.sampled_from(["t", " ", "_", ""])),
+    "hour": (_valid(0, 23), _odd(0, 23)),
+    "minute": (_valid(0, 59), _odd(0, 59)),
+    "second": (_valid(0, 59), _odd(0, 59)),
+    "fraction": (
+        st.one_of(st.just(""), _DIGITS.map(lambda d: "." + d)),
+        st.one_of(_DIGITS.map(lambda d: "," + d), st.sampled_from([".", ",", ":5", "..5"])),
     ),
-)
-_ZONE = st.one_of(
-    st.sampled_from(["Z", "z", "", "+", "-", "UTC", "+0530", "+05:3", "Z0"]),
-    st.builds(
-        lambda sign, hh, mm: f"{sign}{hh}:{mm}",
-        st.sampled_from(["+", "-", " ", "\u2212"]),
-        _two(0, 23),
-        _two(0, 59),
+    "zone": (
+        st.one_of(
+            st.just("Z"),
+            st.builds(
+                lambda sign, hh, mm: f"{sign}{hh}:{mm}",
+                st.sampled_from(["+", "-"]),
+                _valid(0, 23),
+                _valid(0, 59),
+            ),
+        ),
+        st.one_of(
+            st.builds(
+                lambda sign, hh, mm: f"{sign}{hh}:{mm}",
+                st.sampled_from(["+", "-", " ", "\u2212"]),
+                st.one_of(_valid(0, 23), _odd(0, 23)),
+                st.one_of(_valid(0, 59), _odd(0, 59)),
+            ),
+            st.sampled_from(["z", "", "+", "-", "UTC", "+0530", "+05:3", "Z0"]),
+        ),
     ),
-)
-_SEPARATOR = st.sampled_from(["T", "T", "T", "t", " ", "_"])
-_TRAILER = st.one_of(st.just(""), st.sampled_from([" ", "\n", "Z", "0", "\x00", "é"]))
+    "trailer": (st.just(""), st.sampled_from([" ", "\n", "Z", "0", "\x00", "\u00e9"])),
+}
+_LAYOUT = (
+    "year", "-", "month", "-", "day", "T", "hour", ":", "minute", ":", "second",
+    "fraction", "zone", "trailer",
+)  # fmt: skip
 
 
 @st.composite
 def near_canonical(draw: st.DrawFn) -> bytes:
-    """Times shaped like what Go writes, with every field pushed at its limits."""
-    text = (
-        f"{draw(_YEAR)}-{draw(_two(1, 12))}-{draw(_two(1, 31))}{draw(_SEPARATOR)}"
-        f"{draw(_two(0, 23))}:{draw(_two(0, 59))}:{draw(_two(0, 59))}"
-        f"{draw(_FRACTION)}{draw(_ZONE)}{draw(_TRAILER)}"
-    )
-    return text.encode("utf-8")
+    """Times shaped like what Go writes, with none, one or two fields pushed past their limits."""
+    odd = set(draw(st.lists(st.sampled_from(sorted(_FIELDS)), max_size=2)))
+    parts = []
+    for part in _LAYOUT:
+        if part in _FIELDS:
+            usual, unusual = _FIELDS[part]
+            parts.append(draw(unusual if part in odd else usual))
+        else:
+            parts.append(part)
+    return "".join(parts).encode("utf-8")
 
 
 @st.composite

@@ -92,19 +92,19 @@ def interop() -> InteropResult:
 
 def test_terminal_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
     """The terminal matrix and details."""
-    text = render_terminal(run)
+    text = render_terminal(run=run)
     assert "no-refresh" in text
     assert text == snapshot
 
 
 def test_markdown_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
     """The Markdown report."""
-    assert render_markdown(run) == snapshot
+    assert render_markdown(run=run) == snapshot
 
 
 def test_junit_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
     """The JUnit XML report."""
-    assert render_junit(run) == snapshot
+    assert render_junit(run=run) == snapshot
 
 
 def test_html_report(run: RunResult, interop: InteropResult, snapshot: SnapshotAssertion) -> None:
