@@ -26,9 +26,9 @@ GOAL_OPS = ("lookup_cold", "store_cold")
 Request = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
-def key_of(i: int) -> str:
-    """The cache key of entry i (profile names as a CLI user would pick them)."""
-    return f"profile-{i:05d}"
+def key_of(*, index: int) -> str:
+    """The cache key of entry `index` (profile names as a CLI user would pick them)."""
+    return f"profile-{index:05d}"
 
 
 def cache_bytes(*, entries: int, changed: int | None = None) -> bytes:
@@ -40,7 +40,7 @@ def cache_bytes(*, entries: int, changed: int | None = None) -> bytes:
     from reference_impl.protocol import token_from_json
 
     tokens = {
-        key_of(i): token_from_json(token_json(i if i != changed else i + 10**7))
+        key_of(index=i): token_from_json(obj=token_json(i if i != changed else i + 10**7))
         for i in range(entries)
     }
     return encode_file(version=1, tokens=tokens)
@@ -121,16 +121,16 @@ def _measure(
         external_write()
 
     def lookup(n: int) -> Mapping[str, Any]:
-        return {"op": "lookup", "key": key_of((entries // 2 + n) % entries)}
+        return {"op": "lookup", "key": key_of(index=(entries // 2 + n) % entries)}
 
     def store(n: int) -> Mapping[str, Any]:
         # Overwrite existing keys so the file keeps its size; each store changes bytes.
-        return {"op": "store", "key": key_of(n % entries), "token": token_json(entries + n)}
+        return {"op": "store", "key": key_of(index=n % entries), "token": token_json(entries + n)}
 
     reps("open", lambda _: open_req, external_write)
-    found = _ok(call({"op": "lookup", "key": key_of(entries // 2)}), "lookup")
+    found = _ok(call({"op": "lookup", "key": key_of(index=entries // 2)}), "lookup")
     if found.get("token", {}).get("access_token") != token_json(entries // 2)["access_token"]:
-        raise ProtocolFailure(f"lookup of {key_of(entries // 2)} returned {found}")
+        raise ProtocolFailure(f"lookup of {key_of(index=entries // 2)} returned {found}")
     reps("lookup_cold", lookup, cold)
     _ok(call(open_req), "open")
     reps("lookup_warm", lookup, None)

@@ -11,7 +11,7 @@ from .filecache import Variant
 from .protocol import Session
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(*, argv: list[str] | None = None) -> int:
     """Read JSON Lines requests until ``shutdown`` or EOF."""
     parser = argparse.ArgumentParser(prog="python -m reference_impl", description=__doc__)
     parser.add_argument(

@@ -86,11 +86,11 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 
-def go_string(s: str) -> str:
+def go_string(*, text: str) -> str:
     """Go's string after decoding: invalid UTF-8 and lone surrogates become U+FFFD."""
-    if s.isascii() or _SURROGATE.search(s) is None:
-        return s
-    return _SURROGATE.sub("\ufffd", s)
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _raw_bytes(s: str) -> bytes:
@@ -158,7 +158,7 @@ def _parse(raw: bytes) -> object:
     except (ValueError, RecursionError):
         python_ok = False
     if not python_ok:
-        err = go_check_valid(raw)
+        err = go_check_valid(data=raw)
         if err is not None:
             raise DecodeError(err)
     if python_ok and b"\\" not in raw:
@@ -205,7 +205,7 @@ _TOKEN_FIELDS = {
 def _field(key: str, fields: dict[str, str]) -> str | None:
     if key in fields:
         return fields[key]
-    folded = _fold(go_string(key))
+    folded = _fold(go_string(text=key))
     return None if folded is None else fields.get(folded)
 
 
@@ -240,7 +240,7 @@ def _can_defer(members: _Obj) -> bool:
             if m is None:
                 return False
             day = m.group(3)
-            if day > "28" and int(day) > days_in(int(m.group(2)), int(m.group(1))):
+            if day > "28" and int(day) > days_in(month=int(m.group(2)), year=int(m.group(1))):
                 return False
     return True
 
@@ -255,7 +255,7 @@ def _build(members: _Obj) -> Token:
             continue
         if key == "expiry":
             try:
-                expiry = parse_rfc3339(str(v).encode())
+                expiry = parse_rfc3339(value=str(v).encode())
             except TimeParseError as e:  # cannot happen for an accepted list; never hide it
                 raise DecodeError(str(e)) from None
         elif key == "expires_in":
@@ -404,7 +404,7 @@ class _Decoder:
         m = _LazyTokens() if current is None else current
         pending = cast("dict[str, object]", m)  # a deferred entry goes in as is
         for key, tv in v:
-            k = str(go_string(key))
+            k = str(go_string(text=key))
             if tv is None:
                 m[k] = None
             elif isinstance(tv, _Obj):
@@ -446,7 +446,7 @@ class _Decoder:
             elif name == "expires_in":
                 expires_in = self.int_field(v, expires_in, "int64", "Token", "tokens.expires_in")
             elif isinstance(v, str) and not isinstance(v, _Num):
-                strings[name] = str(go_string(v))
+                strings[name] = str(go_string(text=v))
             elif v is not None:
                 self.type_error(_kind(v), "string", "Token", f"tokens.{name}")
         return _token(
@@ -460,7 +460,7 @@ class _Decoder:
     def expiry_text(self, text: bytes) -> GoTime:
         """``Time.UnmarshalJSON`` of a JSON string whose raw text is ``text``."""
         try:
-            return parse_rfc3339(text)
+            return parse_rfc3339(value=text)
         except TimeParseError as e:
             raise DecodeError(str(e)) from None
 
@@ -472,13 +472,13 @@ class _Decoder:
         if isinstance(v, str) and not isinstance(v, _Num):
             return self.expiry_text(_raw_bytes(v))
         try:
-            t = unmarshal_json_time(b"0")
+            t = unmarshal_json_time(raw=b"0")
         except TimeParseError as e:
             raise DecodeError(str(e)) from None
         return current if t is None else t
 
 
-def decode_file(raw: bytes) -> DecodedFile:
+def decode_file(*, raw: bytes) -> DecodedFile:
     """Decode cache file bytes as Go does; raises :class:`DecodeError` with Go's text.
 
     Raises :class:`NullFileError` for a top-level ``null``, where Go panics.

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from json.encoder import py_encode_basestring
+from typing import Protocol
 
 from .errors import MarshalError
 from .gotime import TimeMarshalError
 from .token import Token
 
-__all__ = ["encode_file", "entry_text", "go_key_order", "go_string_literal"]
+__all__ = ["EntryText", "encode_file", "entry_text", "go_key_order", "go_string_literal"]
 
 try:  # the C accelerator when present; same output as the Python version
     from _json import encode_basestring as _encode_basestring
@@ -39,12 +40,12 @@ def _go_escape_fixup(text: str) -> str:
     return _SURROGATE.sub("\\\\ufffd", text.translate(_GO_EXTRA_ESCAPES))
 
 
-def go_string_literal(s: str) -> str:
-    """The JSON literal Go's encoder (escapeHTML on) writes for ``s``."""
-    return _go_escape_fixup(json.dumps(s, ensure_ascii=False))
+def go_string_literal(*, text: str) -> str:
+    """The JSON literal Go's encoder (escapeHTML on) writes for ``text``."""
+    return _go_escape_fixup(json.dumps(text, ensure_ascii=False))
 
 
-def go_key_order(keys: list[str]) -> list[str]:
+def go_key_order(*, keys: list[str]) -> list[str]:
     """Keys in Go's map-encoding order: bytewise order of the Go strings."""
     if any(_SURROGATE.search(k) for k in keys):
         return sorted(keys, key=_sort_key)
@@ -60,12 +61,20 @@ def _sort_key(s: str) -> bytes:
         return s.encode("utf-8", "surrogatepass")
 
 
+class EntryText(Protocol):
+    """The shape of :func:`entry_text`, which ``encode_file`` lets callers memoise."""
+
+    def __call__(self, *, key: str, token: Token | None) -> str:
+        """One member of the tokens map, as :func:`entry_text` writes it."""
+        ...
+
+
 def _lit(s: str) -> str:
     # Python's escaping; Go's extra escapes are fixed on the whole text later.
     return _encode_basestring(s)
 
 
-def entry_text(key: str, token: Token | None) -> str:
+def entry_text(*, key: str, token: Token | None) -> str:
     """One ``"key": value`` member of the tokens map at Go's indentation (pre-fixup).
 
     Raises :class:`MarshalError` when the expiry cannot be marshalled.
@@ -93,7 +102,7 @@ def encode_file(
     *,
     version: int,
     tokens: Mapping[str, Token | None] | None,
-    entry: Callable[[str, Token | None], str] = entry_text,
+    entry: EntryText = entry_text,
 ) -> bytes:
     """The bytes ``json.MarshalIndent(f, "", "  ")`` writes for ``tokenCacheFile``.
 
@@ -106,6 +115,7 @@ def encode_file(
     elif not tokens:
         body = "{}"
     else:
-        body = "{\n" + ",\n".join(entry(k, tokens[k]) for k in go_key_order(list(tokens))) + "\n  }"
+        members = (entry(key=k, token=tokens[k]) for k in go_key_order(keys=list(tokens)))
+        body = "{\n" + ",\n".join(members) + "\n  }"
     text = f'{{\n  "version": {version},\n  "tokens": {body}\n}}'
     return _go_escape_fixup(text).encode("utf-8")

@@ -34,7 +34,7 @@ class TokenCacheError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def wrapped(self, prefix: str) -> Self:
+    def wrapped(self, *, prefix: str) -> Self:
         """The same failure with a ``fmt.Errorf("<prefix>: %w")`` layer added."""
         clone = copy.copy(self)
         clone.message = f"{prefix}: {self.message}"
@@ -88,8 +88,8 @@ class CacheIOError(TokenCacheError, OSError):
     def __str__(self) -> str:
         return self.message
 
-    def wrapped(self, prefix: str) -> Self:
+    def wrapped(self, *, prefix: str) -> Self:
         """As :meth:`TokenCacheError.wrapped`, keeping ``errno``."""
-        clone = super().wrapped(prefix)
+        clone = super().wrapped(prefix=prefix)
         clone.errno = self.errno
         return clone

@@ -46,14 +46,15 @@ __all__ = [
 
 def is_canonical(*, key: str, token: Token | None) -> bool:
     """True when the file written for this entry decodes back to equal values."""
-    if go_string(key) != key:
+    if go_string(text=key) != key:
         return False
     if token is None:
         return True
-    if any(go_string(s) != s for s in (token.access_token, token.token_type, token.refresh_token)):
+    texts = (token.access_token, token.token_type, token.refresh_token)
+    if any(go_string(text=s) != s for s in texts):
         return False
     try:
-        return parse_rfc3339(token.expiry.marshal_json().encode()) == token.expiry
+        return parse_rfc3339(value=token.expiry.marshal_json().encode()) == token.expiry
     except (TimeMarshalError, TimeParseError):
         return False
 
@@ -78,7 +79,7 @@ def default_path(*, env: Mapping[str, str | None], variant: Variant = "sdk") -> 
     home = env.get("HOME")
     if not home:
         raise HomeNotSetError(_HOME_MESSAGES[variant])
-    return join(home, TOKEN_CACHE_FILE_PATH)
+    return join(elems=(home, TOKEN_CACHE_FILE_PATH))
 
 
 class FileTokenCache:
@@ -115,7 +116,7 @@ class FileTokenCache:
         try:
             cache._load()
         except TokenCacheError as e:
-            raise e.wrapped("load") from None
+            raise e.wrapped(prefix="load") from None
         return cache
 
     def store(self, *, key: str, token: Token | None) -> None:
@@ -127,7 +128,7 @@ class FileTokenCache:
         try:
             f = self._load()
         except TokenCacheError as e:
-            raise e.wrapped("load") from None
+            raise e.wrapped(prefix="load") from None
         tokens = dict(f.tokens) if f.tokens is not None else {}
         if token is None:
             tokens.pop(key, None)
@@ -136,11 +137,11 @@ class FileTokenCache:
         try:
             raw = encode_file(version=f.version, tokens=tokens, entry=self._entry)
         except MarshalError as e:
-            raise e.wrapped("marshal") from None
+            raise e.wrapped(prefix="marshal") from None
         try:
             self._atomic_write(raw)
         except CacheIOError as e:
-            raise e.wrapped("error storing token in local cache") from None
+            raise e.wrapped(prefix="error storing token in local cache") from None
         if is_canonical(key=key, token=token):
             # Decoding raw would give back exactly this map, so skip it next time.
             self._remember(raw, DecodedFile(version=f.version, tokens=tokens))
@@ -154,16 +155,16 @@ class FileTokenCache:
         try:
             f = self._load()
         except TokenCacheError as e:
-            raise e.wrapped("load") from None
+            raise e.wrapped(prefix="load") from None
         if f.tokens is None or key not in f.tokens:
             raise NotFoundError()
         return f.tokens[key]
 
-    def _entry(self, key: str, token: Token | None) -> str:
+    def _entry(self, *, key: str, token: Token | None) -> str:
         memo_key = (key, token)
         text = self._entries.get(memo_key)
         if text is None:
-            text = entry_text(key, token)
+            text = entry_text(key=key, token=token)
             if len(self._entries) >= _ENTRY_MEMO_LIMIT:
                 self._entries.clear()
             self._entries[memo_key] = text
@@ -174,49 +175,51 @@ class FileTokenCache:
 
     def _init(self) -> None:
         try:
-            goos.stat(self._location)
+            goos.stat(path=self._location)
         except CacheIOError as e:
             if e.errno != errno.ENOENT:
-                raise e.wrapped("stat file") from None
+                raise e.wrapped(prefix="stat file") from None
             try:
-                goos.mkdir_all(dir_of(self._location), DIR_MODE)
+                goos.mkdir_all(path=dir_of(path=self._location), perm=DIR_MODE)
             except CacheIOError as e2:
-                raise e2.wrapped("mkdir") from None
+                raise e2.wrapped(prefix="mkdir") from None
             raw = encode_file(version=TOKEN_CACHE_VERSION, tokens={})
             try:
                 self._atomic_write(raw)
             except CacheIOError as e3:
-                raise e3.wrapped("error creating token cache file") from None
+                raise e3.wrapped(prefix="error creating token cache file") from None
 
     def _load(self) -> DecodedFile:
         try:
-            raw = goos.read_file(self._location)
+            raw = goos.read_file(path=self._location)
         except CacheIOError as e:
-            raise e.wrapped("read") from None
+            raise e.wrapped(prefix="read") from None
         if raw == self._last_raw and self._last_file is not None:
             f = self._last_file
         else:
             try:
-                f = decode_file(raw)
+                f = decode_file(raw=raw)
             except DecodeError as e:
-                raise e.wrapped("parse") from None
+                raise e.wrapped(prefix="parse") from None
             self._remember(raw, f)
         if f.version != TOKEN_CACHE_VERSION:
             raise VersionError(f"needs version {TOKEN_CACHE_VERSION}, got version {f.version}")
         return f
 
     def _atomic_write(self, data: bytes) -> None:
-        fd, tmp = goos.create_temp(dir_of(self._location), ".token-cache-", ".tmp")
+        fd, tmp = goos.create_temp(
+            directory=dir_of(path=self._location), prefix=".token-cache-", suffix=".tmp"
+        )
         try:
-            goos.write_all(fd, tmp, data)
-            goos.fchmod(fd, tmp, FILE_MODE)
+            goos.write_all(fd=fd, name=tmp, data=data)
+            goos.fchmod(fd=fd, name=tmp, mode=FILE_MODE)
         except CacheIOError:
             # Go returns without removing the temp file here (file.go's
             # writeTmpFile); only its deferred Close runs.
-            goos.close_quietly(fd)
+            goos.close_quietly(fd=fd)
             raise
-        goos.close(fd, tmp)
+        goos.close(fd=fd, name=tmp)
         try:
-            goos.rename(tmp, self._location)
+            goos.rename(old=tmp, new=self._location)
         finally:
-            goos.remove(tmp)
+            goos.remove(path=tmp)

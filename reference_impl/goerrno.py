@@ -146,6 +146,6 @@ GO_ERRNO_TEXT: dict[int, str] = {
 }
 
 
-def go_errno_text(errno_value: int) -> str:
+def go_errno_text(*, errno_value: int) -> str:
     """The text Go prints for ``syscall.Errno(errno_value)``."""
     return GO_ERRNO_TEXT.get(errno_value, f"errno {errno_value}")

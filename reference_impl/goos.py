@@ -16,30 +16,42 @@ import stat as statmod
 from .errors import CacheIOError
 from .goerrno import go_errno_text
 
-__all__ = ["create_temp", "mkdir_all", "path_error", "read_file", "remove", "rename", "stat"]
+__all__ = [
+    "close",
+    "close_quietly",
+    "create_temp",
+    "fchmod",
+    "mkdir_all",
+    "path_error",
+    "read_file",
+    "remove",
+    "rename",
+    "stat",
+    "write_all",
+]
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _rand = random.SystemRandom()
 
 
-def path_error(op: str, path: str, err: int) -> CacheIOError:
+def path_error(*, op: str, path: str, err: int) -> CacheIOError:
     """Go's ``&PathError{Op: op, Path: path, Err: errno}``."""
-    return CacheIOError(f"{op} {path}: {go_errno_text(err)}", errno_value=err)
+    return CacheIOError(f"{op} {path}: {go_errno_text(errno_value=err)}", errno_value=err)
 
 
 def _errno(e: OSError) -> int:
     return e.errno if e.errno is not None else errno.EIO
 
 
-def stat(path: str) -> os.stat_result:
+def stat(*, path: str) -> os.stat_result:
     """``os.Stat`` (follows symlinks)."""
     try:
         return os.stat(path)
     except OSError as e:
-        raise path_error("stat", path, _errno(e)) from None
+        raise path_error(op="stat", path=path, err=_errno(e)) from None
 
 
-def mkdir_all(path: str, perm: int) -> None:
+def mkdir_all(*, path: str, perm: int) -> None:
     """``os.MkdirAll``: stat fast path, parents first, then ``Mkdir``."""
     try:
         st = os.stat(path)
@@ -48,7 +60,7 @@ def mkdir_all(path: str, perm: int) -> None:
     else:
         if statmod.S_ISDIR(st.st_mode):
             return
-        raise path_error("mkdir", path, errno.ENOTDIR)
+        raise path_error(op="mkdir", path=path, err=errno.ENOTDIR)
     i = len(path) - 1
     while i >= 0 and path[i] == "/":
         i -= 1
@@ -57,7 +69,7 @@ def mkdir_all(path: str, perm: int) -> None:
     i = max(i, 0)
     parent = path[:i]
     if parent:
-        mkdir_all(parent, perm)
+        mkdir_all(path=parent, perm=perm)
     try:
         os.mkdir(path, perm)
     except OSError as e:
@@ -66,22 +78,22 @@ def mkdir_all(path: str, perm: int) -> None:
                 return
         except OSError:
             pass
-        raise path_error("mkdir", path, _errno(e)) from None
+        raise path_error(op="mkdir", path=path, err=_errno(e)) from None
 
 
-def read_file(path: str) -> bytes:
+def read_file(*, path: str) -> bytes:
     """``os.ReadFile``: open (errors as ``open``) then read (errors as ``read``)."""
     try:
         fd = os.open(path, os.O_RDONLY | _O_CLOEXEC)
     except OSError as e:
-        raise path_error("open", path, _errno(e)) from None
+        raise path_error(op="open", path=path, err=_errno(e)) from None
     try:
         chunks: list[bytes] = []
         while True:
             try:
                 chunk = os.read(fd, 1 << 20)
             except OSError as e:
-                raise path_error("read", path, _errno(e)) from None
+                raise path_error(op="read", path=path, err=_errno(e)) from None
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
@@ -89,7 +101,7 @@ def read_file(path: str) -> bytes:
         os.close(fd)
 
 
-def create_temp(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
+def create_temp(*, directory: str, prefix: str, suffix: str) -> tuple[int, str]:
     """``os.CreateTemp(dir, prefix+"*"+suffix)``: O_EXCL create, mode 0600, 10000 tries."""
     base = directory if directory.endswith("/") else directory + "/"
     for _ in range(10000):
@@ -99,49 +111,49 @@ def create_temp(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
         except FileExistsError:
             continue
         except OSError as e:
-            raise path_error("open", name, _errno(e)) from None
+            raise path_error(op="open", path=name, err=_errno(e)) from None
         return fd, name
-    raise path_error("createtemp", f"{base}{prefix}*{suffix}", errno.EEXIST)
+    raise path_error(op="createtemp", path=f"{base}{prefix}*{suffix}", err=errno.EEXIST)
 
 
-def write_all(fd: int, name: str, data: bytes) -> None:
+def write_all(*, fd: int, name: str, data: bytes) -> None:
     """``(*File).Write`` of the whole buffer."""
     view = memoryview(data)
     while view:
         try:
             n = os.write(fd, view)
         except OSError as e:
-            raise path_error("write", name, _errno(e)) from None
+            raise path_error(op="write", path=name, err=_errno(e)) from None
         view = view[n:]
 
 
-def fchmod(fd: int, name: str, mode: int) -> None:
+def fchmod(*, fd: int, name: str, mode: int) -> None:
     """``(*File).Chmod``."""
     try:
         os.fchmod(fd, mode)
     except OSError as e:
-        raise path_error("chmod", name, _errno(e)) from None
+        raise path_error(op="chmod", path=name, err=_errno(e)) from None
 
 
-def close(fd: int, name: str) -> None:
+def close(*, fd: int, name: str) -> None:
     """``(*File).Close``."""
     try:
         os.close(fd)
     except OSError as e:
-        raise path_error("close", name, _errno(e)) from None
+        raise path_error(op="close", path=name, err=_errno(e)) from None
 
 
-def close_quietly(fd: int) -> None:
+def close_quietly(*, fd: int) -> None:
     """A deferred ``Close`` whose error nobody looks at."""
     with contextlib.suppress(OSError):
         os.close(fd)
 
 
 def _link_error(old: str, new: str, err: int) -> CacheIOError:
-    return CacheIOError(f"rename {old} {new}: {go_errno_text(err)}", errno_value=err)
+    return CacheIOError(f"rename {old} {new}: {go_errno_text(errno_value=err)}", errno_value=err)
 
 
-def rename(old: str, new: str) -> None:
+def rename(*, old: str, new: str) -> None:
     """``os.Rename`` on Unix, including its refusal to replace a directory."""
     try:
         fi = os.lstat(new)
@@ -160,7 +172,7 @@ def rename(old: str, new: str) -> None:
         raise _link_error(old, new, _errno(e)) from None
 
 
-def remove(path: str) -> None:
+def remove(*, path: str) -> None:
     """``os.Remove`` with the error ignored, as file.go's deferred call does."""
     try:
         os.unlink(path)

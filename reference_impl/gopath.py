@@ -6,10 +6,12 @@ paths Go prints in error messages are these exact strings.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = ["clean", "dir_of", "join"]
 
 
-def clean(path: str) -> str:
+def clean(*, path: str) -> str:
     """``filepath.Clean``: lexical shortest equivalent path."""
     if path == "":
         return "."
@@ -31,13 +33,13 @@ def clean(path: str) -> str:
     return body or "."
 
 
-def dir_of(path: str) -> str:
+def dir_of(*, path: str) -> str:
     """``filepath.Dir``: everything but the last element, cleaned."""
     i = path.rfind("/")
-    return clean(path[: i + 1])
+    return clean(path=path[: i + 1])
 
 
-def join(*elems: str) -> str:
+def join(*, elems: Iterable[str]) -> str:
     """``filepath.Join``: non-empty elements joined with ``/`` and cleaned."""
     parts = [e for e in elems if e]
-    return clean("/".join(parts)) if parts else ""
+    return clean(path="/".join(parts)) if parts else ""

@@ -16,7 +16,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ZERO_TIME", "GoTime", "TimeMarshalError", "TimeParseError", "parse_rfc3339"]
+__all__ = [
+    "ZERO_TIME",
+    "GoTime",
+    "TimeMarshalError",
+    "TimeParseError",
+    "days_in",
+    "go_quote",
+    "parse_rfc3339",
+    "unmarshal_json_time",
+]
 
 _LAYOUT = b"2006-01-02T15:04:05Z07:00"
 _DAYS_BEFORE = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365)
@@ -34,7 +43,7 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def days_in(month: int, year: int) -> int:
+def days_in(*, month: int, year: int) -> int:
     """Days in ``month`` of ``year`` as Go's ``daysIn`` computes them."""
     if month == 2 and _is_leap(year):
         return 29
@@ -159,7 +168,7 @@ class GoTime:
 ZERO_TIME = GoTime()
 
 
-def go_quote(value: bytes) -> str:
+def go_quote(*, value: bytes) -> str:
     """Go's ``time.quote``: every non-ASCII or control byte becomes ``\\xHH``."""
     out = ['"']
     for b in value:
@@ -211,10 +220,10 @@ def _parse_error(
     value: bytes, layout_elem: bytes, value_elem: bytes, message: str = ""
 ) -> TimeParseError:
     if message:
-        return TimeParseError(f"parsing time {go_quote(value)}{message}")
+        return TimeParseError(f"parsing time {go_quote(value=value)}{message}")
     return TimeParseError(
-        f"parsing time {go_quote(value)} as {go_quote(_LAYOUT)}: cannot parse "
-        f"{go_quote(value_elem)} as {go_quote(layout_elem)}"
+        f"parsing time {go_quote(value=value)} as {go_quote(value=_LAYOUT)}: cannot parse "
+        f"{go_quote(value=value_elem)} as {go_quote(value=layout_elem)}"
     )
 
 
@@ -261,13 +270,13 @@ def _gotime(
     return t
 
 
-def parse_rfc3339(value: bytes) -> GoTime:
+def parse_rfc3339(*, value: bytes) -> GoTime:
     """``time.Parse(time.RFC3339, value)`` with Go's exact error texts."""
     m = _CANONICAL.match(value)
     if m is not None:
         y, mo, d, h, mi, sec, frac, sign, zh, zm = m.groups()
         year, month, day = int(y), int(mo), int(d)
-        if day <= 28 or day <= days_in(month, year):
+        if day <= 28 or day <= days_in(month=month, year=year):
             offset = None
             if sign is not None:
                 offset = (int(zh) * 60 + int(zm)) * 60
@@ -354,9 +363,9 @@ def _parse_rfc3339_slow(value: bytes) -> GoTime:
         if range_err:
             raise _parse_error(orig, std, value, f": {range_err} out of range")
     if value:
-        raise _parse_error(orig, b"", value, f": extra text: {go_quote(value)}")
+        raise _parse_error(orig, b"", value, f": extra text: {go_quote(value=value)}")
     year, month, day = fields[b"2006"], fields[b"01"], fields[b"02"]
-    if day < 1 or day > days_in(month, year):
+    if day < 1 or day > days_in(month=month, year=year):
         raise _parse_error(orig, b"", value, ": day out of range")
     return GoTime(
         year=year,
@@ -399,10 +408,10 @@ def _parse_zone(value: bytes) -> tuple[bytes, int, str]:
     return rest, zone, ""
 
 
-def unmarshal_json_time(raw: bytes) -> GoTime | None:
+def unmarshal_json_time(*, raw: bytes) -> GoTime | None:
     """``(*time.Time).UnmarshalJSON(raw)``: None means "leave the field unchanged" (null)."""
     if raw == b"null":
         return None
     if len(raw) < 2 or raw[0] != 0x22 or raw[-1] != 0x22:
         raise TimeParseError("Time.UnmarshalJSON: input is not a JSON string")
-    return parse_rfc3339(raw[1:-1])
+    return parse_rfc3339(value=raw[1:-1])

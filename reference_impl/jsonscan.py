@@ -21,8 +21,8 @@ _SHORT = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\
 _OBJ_KEY, _OBJ_VALUE, _ARR_VALUE = 0, 1, 2
 
 
-def go_quote_char(c: int) -> str:
-    """Go's ``quoteChar``: the byte read as a rune, quoted like ``strconv.Quote``."""
+def go_quote_char(*, c: int) -> str:
+    """Go's ``quoteChar``: the byte ``c`` read as a rune, quoted like ``strconv.Quote``."""
     if c == 0x27:
         return "'\\''"
     if c == 0x22:
@@ -50,7 +50,7 @@ class _Scanner:
         self.end_top = False
 
     def error(self, c: int, context: str) -> None:
-        raise _SyntaxError(f"invalid character {go_quote_char(c)} {context}")
+        raise _SyntaxError(f"invalid character {go_quote_char(c=c)} {context}")
 
     def push(self, c: int, state: int) -> None:
         self.stack.append(state)
@@ -234,13 +234,13 @@ class _Scanner:
         def state(c: int) -> None:
             want = rest[0]
             if c != want:
-                self.error(c, f"in literal {word} (expecting {go_quote_char(want)})")
+                self.error(c, f"in literal {word} (expecting {go_quote_char(c=want)})")
             self.step = self.end_value if len(rest) == 1 else self._literal(rest[1:], word)
 
         return state
 
 
-def go_check_valid(data: bytes) -> str | None:
+def go_check_valid(*, data: bytes) -> str | None:
     """Go's syntax verdict for ``data``: None if valid, else ``SyntaxError.Error()``."""
     s = _Scanner()
     try:

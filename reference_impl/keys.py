@@ -36,7 +36,7 @@ class CacheKeys:
     host_key: str
 
 
-def validate_host(host: str) -> None:
+def validate_host(*, host: str) -> None:
     """The SDK's ``validateHost``: https only (plain http for 127.0.0.1), no trailing slash."""
     if host.startswith("http://127.0.0.1"):
         return
@@ -64,7 +64,7 @@ def cache_keys(*, arg: OAuthArg) -> CacheKeys:
             raise ArgumentError("profile name must not be empty for discovery login")
         # The host key of a discovery login is the host learnt from the callback.
         return CacheKeys(key=arg.profile, host_key=arg.discovered_host)
-    validate_host(arg.host)
+    validate_host(host=arg.host)
     if arg.kind == "workspace":
         host_key = _workspace_host_key(arg.host)
     elif arg.kind in ("account", "unified"):

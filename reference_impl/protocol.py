@@ -48,7 +48,7 @@ class RequestError(ValueError):
     """A malformed request (a harness bug, not a cache behaviour)."""
 
 
-def expiry_from_json(text: str) -> GoTime:
+def expiry_from_json(*, text: str) -> GoTime:
     """A protocol expiry string as the civil time it names (``""`` = zero time)."""
     if text == "":
         return ZERO_TIME
@@ -74,7 +74,7 @@ def expiry_from_json(text: str) -> GoTime:
     )
 
 
-def token_from_json(obj: Any) -> Token | None:
+def token_from_json(*, obj: Any) -> Token | None:
     """A protocol Token (or null) as a :class:`Token`; absent fields are Go's zero values."""
     if obj is None:
         return None
@@ -85,7 +85,7 @@ def token_from_json(obj: Any) -> Token | None:
         v = obj.get(name, "")
         if not isinstance(v, str):
             raise RequestError(f"{name} must be a string")
-        return go_string(v)
+        return go_string(text=v)
 
     expires_in = obj.get("expires_in", 0)
     if not isinstance(expires_in, int) or isinstance(expires_in, bool):
@@ -94,25 +94,26 @@ def token_from_json(obj: Any) -> Token | None:
         access_token=text("access_token"),
         token_type=text("token_type"),
         refresh_token=text("refresh_token"),
-        expiry=expiry_from_json(text("expiry")),
+        expiry=expiry_from_json(text=text("expiry")),
         expires_in=expires_in,
     )
 
 
-def token_to_json(t: Token | None) -> dict[str, Any] | None:
+def token_to_json(*, token: Token | None) -> dict[str, Any] | None:
     """A :class:`Token` as a protocol Token, all five fields, expiry via ``Format``."""
-    if t is None:
+    if token is None:
         return None
     return {
-        "access_token": t.access_token,
-        "token_type": t.token_type,
-        "refresh_token": t.refresh_token,
-        "expiry": t.expiry.format(),
-        "expires_in": t.expires_in,
+        "access_token": token.access_token,
+        "token_type": token.token_type,
+        "refresh_token": token.refresh_token,
+        "expiry": token.expiry.format(),
+        "expires_in": token.expires_in,
     }
 
 
-def arg_from_json(obj: Any) -> OAuthArg:
+def arg_from_json(*, obj: Any) -> OAuthArg:
+    """A protocol OAuthArg as an :class:`OAuthArg`; absent fields are empty strings."""
     if not isinstance(obj, dict) or obj.get("kind") not in (
         "workspace",
         "account",
@@ -125,7 +126,7 @@ def arg_from_json(obj: Any) -> OAuthArg:
         v = obj.get(name, "")
         if not isinstance(v, str):
             raise RequestError(f"arg.{name} must be a string")
-        return go_string(v)
+        return go_string(text=v)
 
     return OAuthArg(
         kind=cast(ArgKind, obj["kind"]),
@@ -140,7 +141,7 @@ def _key(req: Mapping[str, Any]) -> str:
     key = req.get("key")
     if not isinstance(key, str):
         raise RequestError("key must be a string")
-    return go_string(key)
+    return go_string(text=key)
 
 
 class Session:
@@ -168,7 +169,10 @@ class Session:
         }
 
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer one request; never raises for cache errors (they become error responses)."""
+        """Answer one request; never raises for cache errors (they become error responses).
+
+        Positional on purpose: harnesses call ``session.handle(request)`` (keyword works too).
+        """
         rid = request.get("id")
         try:
             result = self._dispatch(request)
@@ -200,12 +204,12 @@ class Session:
         if op == "open":
             return self._open(req)
         if op == "store":
-            self._opened().store(key=_key(req), token=token_from_json(req.get("token")))
+            self._opened().store(key=_key(req), token=token_from_json(obj=req.get("token")))
             return {}
         if op == "lookup":
-            return {"token": token_to_json(self._opened().lookup(key=_key(req)))}
+            return {"token": token_to_json(token=self._opened().lookup(key=_key(req)))}
         if op == "cache_key":
-            keys = cache_keys(arg=arg_from_json(req.get("arg")))
+            keys = cache_keys(arg=arg_from_json(obj=req.get("arg")))
             return {"key": keys.key, "host_key": keys.host_key}
         if op == "dual_store":
             return self._dual_store(req)
@@ -235,12 +239,12 @@ class Session:
         via = req.get("via")
         if via not in VIAS:
             raise _Unsupported(f"unknown dual_store via: {via!r}")
-        keys: CacheKeys = cache_keys(arg=arg_from_json(req.get("arg")))
+        keys: CacheKeys = cache_keys(arg=arg_from_json(obj=req.get("arg")))
         key = req.get("key")
         dual_store(
             cache=self._opened(),
             keys=keys,
-            token=token_from_json(req.get("token")),
+            token=token_from_json(obj=req.get("token")),
             via=cast(DualStoreVia, via),
             key=None if key is None else _key(req),
         )

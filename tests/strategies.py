@@ -43,7 +43,7 @@ __all__ = [
 
 
 def _token(obj: dict[str, Any]) -> Token:
-    token = token_from_json(obj)
+    token = token_from_json(obj=obj)
     assert token is not None  # only JSON null converts to None
     return token
 
@@ -94,7 +94,7 @@ def token_maps(
 def oauth_args() -> st.SearchStrategy[OAuthArg]:
     """Wire Args of every kind as ``OAuthArg`` values."""
     # The converter Session itself uses for Args (private in reference_impl.protocol).
-    return wire_oauth_args().map(arg_from_json)
+    return wire_oauth_args().map(lambda obj: arg_from_json(obj=obj))
 
 
 # Test-specific: Go's time.Parse refuses offsets of 24h and more, so no wire expiry
@@ -104,7 +104,7 @@ def _offsets_out_of_range() -> st.SearchStrategy[GoTime]:
     minutes = st.one_of(st.sampled_from([24 * 60, largest]), st.integers(24 * 60, largest))
     return st.builds(
         lambda t, m, sign: replace(t, offset=sign * m * 60),
-        expiry_strings(extended=False).map(expiry_from_json),
+        expiry_strings(extended=False).map(lambda text: expiry_from_json(text=text)),
         minutes,
         st.sampled_from([1, -1]),
     )

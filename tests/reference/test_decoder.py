@@ -16,13 +16,13 @@ V1 = b'{"version":1,"tokens":%s}'
 
 def tokens_of(raw: bytes) -> dict[str, Token | None] | None:
     """Decode and return the token map."""
-    return decode_file(raw).tokens
+    return decode_file(raw=raw).tokens
 
 
 def decode_error(raw: bytes) -> str:
     """Decode, expecting failure, and return the message."""
     with pytest.raises(DecodeError) as info:
-        decode_file(raw)
+        decode_file(raw=raw)
     return str(info.value)
 
 
@@ -67,7 +67,7 @@ def test_syntax_error_beats_type_error() -> None:
 
 def test_quote_char_latin1_printable_and_not() -> None:
     """quoteChar reads the byte as a rune: printable Latin-1 raw, others \\u00XX."""
-    assert [go_quote_char(c) for c in (0xA1, 0xA0, 0xAD, 0x0A)] == [
+    assert [go_quote_char(c=c) for c in (0xA1, 0xA0, 0xAD, 0x0A)] == [
         "'¡'",
         "'\\u00a0'",
         "'\\u00ad'",
@@ -77,13 +77,13 @@ def test_quote_char_latin1_printable_and_not() -> None:
 
 def test_deep_nesting_within_limit_is_valid() -> None:
     """10000 nested arrays are valid JSON for Go (the limit is exceeded at 10001)."""
-    assert go_check_valid(b"[" * 10000 + b"]" * 10000) is None
+    assert go_check_valid(data=b"[" * 10000 + b"]" * 10000) is None
 
 
 def test_deep_unknown_field_is_skipped() -> None:
     """A deeply nested unknown field (beyond Python's recursion) decodes and is ignored."""
     raw = b'{"version":1,"junk":' + b"[" * 5000 + b"]" * 5000 + b"}"
-    assert decode_file(raw).version == 1
+    assert decode_file(raw=raw).version == 1
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_expiry_lenient_forms_accepted() -> None:
 
 def test_null_at_every_level() -> None:
     """null leaves scalars and times unchanged, nils the map or a token, and nils the file."""
-    assert decode_file(b'{"version":1,"version":null}').version == 1
+    assert decode_file(raw=b'{"version":1,"version":null}').version == 1
     assert tokens_of(b'{"version":1,"tokens":{"a":null}}') == {"a": None}
     assert tokens_of(b'{"version":1,"tokens":{"a":null},"tokens":null}') is None
     raw = V1 % (
@@ -201,7 +201,7 @@ def test_null_at_every_level() -> None:
     )
     assert tokens_of(raw) == {"k": Token(access_token="a", expiry=GoTime(2024, 1, 1))}
     with pytest.raises(NullFileError):
-        decode_file(b" null ")
+        decode_file(raw=b" null ")
 
 
 def test_duplicate_tokens_objects_merge() -> None:
@@ -228,7 +228,7 @@ def test_duplicate_field_last_wins() -> None:
 )
 def test_case_insensitive_version(name: bytes) -> None:
     """Field names match case-insensitively, with long s folding to s."""
-    assert decode_file(b'{"' + name + b'":1}').version == 1
+    assert decode_file(raw=b'{"' + name + b'":1}').version == 1
 
 
 def test_kelvin_sign_folds_to_k() -> None:
@@ -239,7 +239,7 @@ def test_kelvin_sign_folds_to_k() -> None:
 
 def test_other_unicode_folds_do_not_match() -> None:
     """Only simple folds into ASCII count: a dotless i does not match i."""
-    assert decode_file(b'{"version":1,"tokens":{"k":{"exp\xc4\xb1ry":"x"}}}').tokens == {
+    assert decode_file(raw=b'{"version":1,"tokens":{"k":{"exp\xc4\xb1ry":"x"}}}').tokens == {
         "k": Token()
     }
 
@@ -247,7 +247,7 @@ def test_other_unicode_folds_do_not_match() -> None:
 def test_unknown_fields_ignored() -> None:
     """Unknown members at both levels are skipped whatever their type."""
     raw = b'{"x":[1,{"y":null}],"version":1,"tokens":{"k":{"scope":"s","id_token":5}}}'
-    assert decode_file(raw).tokens == {"k": Token()}
+    assert decode_file(raw=raw).tokens == {"k": Token()}
 
 
 def test_map_keys_are_case_sensitive() -> None:
@@ -286,4 +286,4 @@ def test_expires_in_int64_range(literal: bytes, value: int) -> None:
 
 def test_version_other_than_one_decodes() -> None:
     """The decoder itself accepts any int version; file.go checks it afterwards."""
-    assert decode_file(b'{"version":-2}').version == -2
+    assert decode_file(raw=b'{"version":-2}').version == -2

@@ -24,7 +24,7 @@ def _outcome(raw: bytes, *, defer: bool) -> DecodedFile | str:
     if not defer:
         decoder._can_defer = lambda members: False
     try:
-        return decode_file(raw)
+        return decode_file(raw=raw)
     except (DecodeError, NullFileError) as e:
         return f"{type(e).__name__}: {e}"
     finally:
@@ -44,7 +44,7 @@ _GO_WRITTEN = st.dictionaries(
     st.text(max_size=8), st.one_of(st.none(), tokens(extended_years=False)), max_size=6
 ).map(
     lambda m: encode_file(
-        version=1, tokens={k: None if v is None else token_from_json(v) for k, v in m.items()}
+        version=1, tokens={k: None if v is None else token_from_json(obj=v) for k, v in m.items()}
     )
 )
 
@@ -95,13 +95,13 @@ def test_go_written_tokens_are_deferred_and_built_on_read() -> None:
         "expires_in": 3600,
     }
     raw = encode_file(
-        version=1, tokens={"k1": token_from_json(token), "k2": token_from_json(token)}
+        version=1, tokens={"k1": token_from_json(obj=token), "k2": token_from_json(obj=token)}
     )
-    tokens_map = decode_file(raw).tokens
+    tokens_map = decode_file(raw=raw).tokens
     assert tokens_map is not None
     pending = [v for v in dict.values(tokens_map) if type(v) is not Token]
     assert len(pending) == 2
-    assert tokens_map["k1"] == token_from_json(token)
+    assert tokens_map["k1"] == token_from_json(obj=token)
     assert [type(v) is Token for v in dict.values(tokens_map)] == [True, False]
 
 
@@ -121,17 +121,17 @@ def test_go_written_tokens_are_deferred_and_built_on_read() -> None:
 )
 def test_no_view_of_the_map_shows_a_pending_entry(view: object) -> None:
     """Copies, views and pickles of a decoded map hold built Tokens only."""
-    token = token_from_json({"access_token": "a", "expiry": "2030-01-01T00:00:00Z"})
+    token = token_from_json(obj={"access_token": "a", "expiry": "2030-01-01T00:00:00Z"})
     raw = encode_file(version=1, tokens={"k": token, "n": None})
-    tokens_map = decode_file(raw).tokens
+    tokens_map = decode_file(raw=raw).tokens
     assert tokens_map is not None and callable(view)
     assert dict(view(tokens_map)) == {"k": token, "n": None}
 
 
 def test_decoded_map_compares_equal_to_a_dict() -> None:
     """== against a plain dict sees the built tokens, from either side."""
-    token = token_from_json({"refresh_token": "r", "expires_in": -5})
+    token = token_from_json(obj={"refresh_token": "r", "expires_in": -5})
     raw = encode_file(version=1, tokens={"k": token})
-    assert decode_file(raw).tokens == {"k": token}
-    assert {"k": token} == decode_file(raw).tokens
-    assert decode_file(raw).tokens != {"k": Token()}
+    assert decode_file(raw=raw).tokens == {"k": token}
+    assert {"k": token} == decode_file(raw=raw).tokens
+    assert decode_file(raw=raw).tokens != {"k": Token()}

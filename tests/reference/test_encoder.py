@@ -75,7 +75,7 @@ def test_null_token_entry() -> None:
 )
 def test_go_string_escaping(text: str, literal: str) -> None:
     """Go escapes HTML characters, U+2028/9, short escapes, \\u00XX in lowercase, invalid UTF-8."""
-    assert go_string_literal(text) == literal
+    assert go_string_literal(text=text) == literal
 
 
 def test_keys_escaped_like_values() -> None:
@@ -86,7 +86,7 @@ def test_keys_escaped_like_values() -> None:
 
 def test_keys_sorted_bytewise() -> None:
     """Keys are sorted by their UTF-8 bytes (uppercase before lowercase, non-ASCII last)."""
-    assert go_key_order(["b", "a", "B", "é", "\U0001f600", "\uffff", ""]) == [
+    assert go_key_order(keys=["b", "a", "B", "é", "\U0001f600", "\uffff", ""]) == [
         "",
         "B",
         "a",
@@ -99,7 +99,7 @@ def test_keys_sorted_bytewise() -> None:
 
 def test_invalid_utf8_key_sorts_by_raw_byte() -> None:
     """A lone surrogate standing for byte 0xff sorts after every valid UTF-8 string."""
-    assert go_key_order(["a\udcff", "a\U0010ffff"]) == ["a\U0010ffff", "a\udcff"]
+    assert go_key_order(keys=["a\udcff", "a\U0010ffff"]) == ["a\U0010ffff", "a\udcff"]
 
 
 @pytest.mark.parametrize(

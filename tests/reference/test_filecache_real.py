@@ -167,7 +167,7 @@ def test_rename_failure_removes_temp(tmp_path: Path) -> None:
 
 def test_create_temp_name_shape_and_error(tmp_path: Path) -> None:
     """Temp names are .token-cache-<uint32>.tmp; a missing dir gives an open PathError."""
-    fd, name = goos.create_temp(str(tmp_path), ".token-cache-", ".tmp")
+    fd, name = goos.create_temp(directory=str(tmp_path), prefix=".token-cache-", suffix=".tmp")
     os.close(fd)
     base = os.path.basename(name)
     digits = base[len(".token-cache-") : -len(".tmp")]
@@ -177,7 +177,9 @@ def test_create_temp_name_shape_and_error(tmp_path: Path) -> None:
     with pytest.raises(
         CacheIOError, match=r"^open .*/nope/\.token-cache-\d+\.tmp: no such file or directory$"
     ):
-        goos.create_temp(str(tmp_path / "nope"), ".token-cache-", ".tmp")
+        goos.create_temp(
+            directory=str(tmp_path / "nope"), prefix=".token-cache-", suffix=".tmp"
+        )
 
 
 def test_new_file_mode_is_0600_whatever_the_umask(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def test_date_normalises_like_time_date() -> None:
 )
 def test_parse_accepts(text: bytes, expected: GoTime) -> None:
     """The lenient fallback parser accepts these and yields these civil times."""
-    assert parse_rfc3339(text) == expected
+    assert parse_rfc3339(value=text) == expected
 
 
 @pytest.mark.parametrize(
@@ -68,12 +68,12 @@ def test_parse_accepts(text: bytes, expected: GoTime) -> None:
 def test_parse_errors(text: bytes, message: str) -> None:
     """Go's ParseError texts, with time's own byte-wise quoting."""
     with pytest.raises(TimeParseError) as info:
-        parse_rfc3339(text)
+        parse_rfc3339(value=text)
     assert str(info.value) == message
 
 
 def test_unmarshal_json_null_and_non_string() -> None:
     """null means "unchanged" (None); non-strings are rejected."""
-    assert unmarshal_json_time(b"null") is None
+    assert unmarshal_json_time(raw=b"null") is None
     with pytest.raises(TimeParseError, match="input is not a JSON string"):
-        unmarshal_json_time(b"12")
+        unmarshal_json_time(raw=b"12")

@@ -49,7 +49,7 @@ def fresh_cache() -> Iterator[tuple[FileTokenCache, Path]]:
 def test_encode_decode_round_trip(tokens_map: dict[str, Token | None]) -> None:
     """Decoding the encoder's bytes gives back the same map, and re-encoding the same bytes."""
     raw = encode_file(version=1, tokens=tokens_map)
-    decoded = decode_file(raw)
+    decoded = decode_file(raw=raw)
     assert decoded.version == 1 and decoded.tokens == tokens_map
     assert encode_file(version=1, tokens=decoded.tokens) == raw
 
@@ -107,7 +107,7 @@ def test_python_acceptance_implies_go_acceptance(raw: bytes) -> None:
         json.loads(raw.decode("utf-8", "surrogateescape"), parse_constant=_reject)
     except ValueError:
         return
-    assert go_check_valid(raw) is None
+    assert go_check_valid(data=raw) is None
 
 
 def _reject(name: str) -> object:
@@ -118,12 +118,12 @@ def _reject(name: str) -> object:
 @given(cache_file_bytes())
 def test_fast_and_token_paths_agree(raw: bytes) -> None:
     """The backslash-free fast path and the raw-keeping tokenizer give the same decode."""
-    if b"\\" in raw or go_check_valid(raw) is not None:
+    if b"\\" in raw or go_check_valid(data=raw) is not None:
         return
     from reference_impl import decoder
 
     try:
-        fast = decode_file(raw)
+        fast = decode_file(raw=raw)
     except (DecodeError, NullFileError, VersionError) as e:
         fast = type(e).__name__ + str(e)  # type: ignore[assignment]
     tree = _tree_from_tokens(raw.decode("utf-8", "surrogateescape"))
@@ -143,9 +143,9 @@ def _as_go_sees(token: Token | None) -> Token | None:
         return None
     return replace(
         token,
-        access_token=go_string(token.access_token),
-        token_type=go_string(token.token_type),
-        refresh_token=go_string(token.refresh_token),
+        access_token=go_string(text=token.access_token),
+        token_type=go_string(text=token.token_type),
+        refresh_token=go_string(text=token.refresh_token),
     )
 
 
@@ -153,9 +153,9 @@ def _as_go_sees(token: Token | None) -> Token | None:
 @given(token_maps(surrogates=True))
 def test_lone_surrogates_decode_as_u_fffd(tokens_map: dict[str, Token | None]) -> None:
     """Invalid UTF-8 in keys and strings comes back from the file as U+FFFD, as Go writes it."""
-    seen = {go_string(k): _as_go_sees(t) for k, t in tokens_map.items()}
+    seen = {go_string(text=k): _as_go_sees(t) for k, t in tokens_map.items()}
     assume(len(seen) == len(tokens_map))  # two keys that fold together give a duplicate member
-    assert decode_file(encode_file(version=1, tokens=tokens_map)).tokens == seen
+    assert decode_file(raw=encode_file(version=1, tokens=tokens_map)).tokens == seen
 
 
 @SETTINGS
@@ -176,8 +176,8 @@ def test_store_with_lone_surrogates_is_seen_as_go_sees_it(key: str, token: Token
     """After a store, lookups see the U+FFFD form; the raw key with invalid UTF-8 is not found."""
     with fresh_cache() as (cache, _):
         cache.store(key=key, token=token)
-        assert cache.lookup(key=go_string(key)) == _as_go_sees(token)
-        if go_string(key) != key:
+        assert cache.lookup(key=go_string(text=key)) == _as_go_sees(token)
+        if go_string(text=key) != key:
             with pytest.raises(NotFoundError):
                 cache.lookup(key=key)
 
