@@ -10,11 +10,13 @@ from typing import Any
 
 from benchmarks.common import GO_YARDSTICK, REPO_ROOT, BenchEnv
 
-# The summary line harness/differential.py prints (DiffResult.render).
+# The summary lines harness/differential.py prints (DiffResult.render): valid examples,
+# then every test case hypothesis ran (rejected and shrinking ones too; steps count all).
 _SUMMARY = re.compile(
     r"(?P<examples>\d+) examples, (?P<steps>\d+) steps in (?P<seconds>[\d.]+)s "
     r"\((?P<rate>[\d.]+) examples/s\)"
 )
+_TEST_CASES = re.compile(r"hypothesis ran (?P<test_cases>\d+) test cases")
 
 
 def _harness(args: list[str], *, env: BenchEnv, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -55,13 +57,16 @@ def run(*, env: BenchEnv, examples: int, seed: int = 1) -> dict[str, Any]:
         result["reason"] = "no summary line in the output: " + (done.stdout + done.stderr)[-400:]
         return result
     n = int(m["examples"])
+    cases = _TEST_CASES.search(done.stdout)
+    test_cases = int(cases["test_cases"]) if cases else n
     result |= {
-        "examples": n,
+        "examples": n,  # valid examples only
+        "test_cases": test_cases,
         "steps": int(m["steps"]),
         "in_run_seconds": float(m["seconds"]),
         "examples_per_second": n / float(m["seconds"]) if float(m["seconds"]) else 0.0,
         "examples_per_second_wall": n / wall,
-        "steps_per_example": int(m["steps"]) / n if n else 0.0,
+        "steps_per_test_case": int(m["steps"]) / test_cases if test_cases else 0.0,
     }
     return result
 
@@ -71,7 +76,8 @@ def describe(result: dict[str, Any]) -> str:
     if not result["available"] or "examples" not in result:
         return f"diff: not available ({result.get('reason', '')})"
     return (
-        f"diff: {result['examples']} examples ({result['steps_per_example']:.1f} steps each) in "
+        f"diff: {result['examples']} valid examples ({result['test_cases']} test cases, "
+        f"{result['steps_per_test_case']:.1f} steps each) in "
         f"{result['in_run_seconds']:.1f} s: {result['examples_per_second']:.1f} examples/s "
         f"({result['examples_per_second_wall']:.1f}/s wall incl. startup); {result['verdict']}"
     )

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 from harness.cli import Command, add_impl_options, project_paths, register_command
+from harness.data import RunResult
 from harness.exceptions import UsageError
 from harness.impls import ImplSelection, select_impls
 from harness.report import html as html_report
+from harness.report import register_file_report
 from harness.strategies import CI_PROFILE, LONG_PROFILE
 from harness.testee import Testee
 
@@ -140,12 +142,22 @@ def _interop(args: argparse.Namespace) -> int:
     return 1 if bad or selection.errors else 0
 
 
-# -- report: both grids in one page ----------------------------------------------------------
+# -- run --html: both grids in one page --------------------------------------------------------
+
+
+def _run_html(run: RunResult) -> str:
+    """After the cases: the interop matrix over the same implementations, then the page."""
+    from harness.interop import interop_for_run
+
+    return html_report.render_run_html(run=run, interop=interop_for_run(run=run))
+
+
+# -- report: an alias of `run --html`, plus both Markdown reports in one file ----------------
 
 
 def _configure_report(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", type=Path, required=True, metavar="FILE",
-                        help="write the combined HTML report here")
+                        help="write the same page as `run --html FILE`")
     parser.add_argument("--markdown", type=Path, metavar="FILE",
                         help="also write the case and interop Markdown reports, concatenated")
     parser.add_argument("-k", dest="substring", metavar="SUBSTRING",
@@ -154,11 +166,11 @@ def _configure_report(parser: argparse.ArgumentParser) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from harness.interop import render_interop_markdown, run_interop
+    from harness.interop import interop_for_run, render_interop_markdown
     from harness.report.markdown import render_markdown
     from harness.session import RunConfig, execute_run
 
-    config = RunConfig(
+    run = execute_run(config=RunConfig(
         paths=project_paths(args=args),
         substring=args.substring,
         extra_impls=tuple(args.impl),
@@ -167,14 +179,9 @@ def _report(args: argparse.Namespace) -> int:
         skip_impls=tuple(args.skip_impl),
         timeout=args.timeout,
         require_go=args.require_go,
-    )
-    run = execute_run(config=config)
-    selection = _select(args, only=tuple(args.only_impl), skip=tuple(args.skip_impl))
-    interop = run_interop(
-        testees=selection.testees,
-        unavailable={u.name: u.unavailable or "" for u in selection.unavailable},
-    )
-    _write(args.html, html_report.render_html(run=run, interop=interop))
+    ))
+    interop = interop_for_run(run=run, timeout=args.timeout)
+    _write(args.html, html_report.render_run_html(run=run, interop=interop))
     if args.markdown is not None:
         _write(args.markdown, render_markdown(run=run) + "\n" + render_interop_markdown(interop))
     print(f"wrote {args.html}")
@@ -189,7 +196,7 @@ INTEROP_COMMAND = Command(
     _configure_interop, _interop,
 )
 REPORT_COMMAND = Command(
-    "report", "run the cases and the interop matrix; write one HTML report",
+    "report", "alias of `run --html FILE` (cases, then interop; one page)",
     _configure_report, _report,
 )
 COMMANDS = (DIFF_COMMAND, INTEROP_COMMAND, REPORT_COMMAND)
@@ -199,7 +206,12 @@ def register() -> None:
     """Register the subcommands and `run --html`."""
     for command in COMMANDS:
         register_command(command=command)
-    html_report.register()
+    register_file_report(
+        name="html",
+        help="write a self-contained HTML report: the case grid and the writer x reader "
+        "grid of the same implementations (runs the interop matrix after the cases)",
+        render=_run_html,
+    )
 
 
 register()

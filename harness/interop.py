@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import normalise_token
+from harness.data import RunResult
 from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.impls import REFERENCE
 from harness.sandbox import CaseSandbox
 from harness.spec import Sandbox
-from harness.testee import Testee
+from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
 
 EXTRA_KEY = "interop-extra"
 ACCOUNT_KEY = (
@@ -265,6 +267,38 @@ def run_interop(
         for t in started:
             t.close()
     return InteropResult(impls=tuple(t.name for t in started), cells=cells, unavailable=missing)
+
+
+def recreate_testees(
+    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[list[Testee], dict[str, str]]:
+    """Fresh testees for the implementations a case run used, and those it could not run.
+
+    A run's testees are closed when its cases are done; every subprocess testee
+    is started again from its recorded command, and the in-process reference is
+    created anew. Any other in-process testee (a plugin's or a test's) has no
+    recorded recipe and is listed as unavailable.
+    """
+    testees: list[Testee] = []
+    unavailable: dict[str, str] = {}
+    for info in run.impls:
+        if info.unavailable is not None:
+            unavailable[info.name] = info.unavailable
+        elif info.kind == "subprocess" and info.command:
+            testees.append(SubprocessTestee(
+                name=info.name, command=tuple(info.command), timeout=timeout, source=info.source
+            ))
+        elif info.kind == "in-process" and info.name == REFERENCE:
+            testees.append(InProcessTestee(name=REFERENCE))
+        else:
+            unavailable[info.name] = "an in-process testee the interop matrix cannot recreate"
+    return testees, unavailable
+
+
+def interop_for_run(*, run: RunResult, timeout: float = DEFAULT_TIMEOUT) -> InteropResult:
+    """The writer x reader grid over the same implementations as a case run."""
+    testees, unavailable = recreate_testees(run=run, timeout=timeout)
+    return run_interop(testees=testees, unavailable=unavailable)
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ class CaseSandbox:
         """Remove the sandbox, restoring permissions a case may have taken away."""
         if self.root == Path() or not self.root.exists():
             return
-        remove_tree(self.root)
+        remove_tree(root=self.root)
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -181,7 +181,7 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def remove_tree(root: Path) -> None:
+def remove_tree(*, root: Path) -> None:
     """rmtree that makes unwritable/unreadable directories removable first."""
     with contextlib.suppress(OSError):
         os.chmod(root, 0o700)

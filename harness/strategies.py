@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+T = TypeVar("T")
 
 __all__ = [
     "CI_PROFILE",
@@ -88,17 +90,45 @@ def profile_settings(*, name: str) -> settings:
 # -- text --------------------------------------------------------------------------------
 
 
+# nasty_text draws two strings, not one choice per character: a string of "slots" from a
+# private 256-code-point alphabet (drawn uniformly, so every slot is equally likely), and
+# a string of arbitrary UTF-8 characters. Each slot stands for a printable ASCII
+# character, one of GO_SPECIAL_CHARS (four slots each, so they are frequent), or "the next
+# arbitrary character". Any string over those characters is reachable, as before; the
+# cost is two choices instead of about three per character. ASCII letters come first, so
+# shrinking leads to "a".
+_SLOT_BASE = 0xE000  # Private Use Area: the slot string never reaches an implementation
+_WIDE = None
+_PRINTABLE = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    + "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum())
+)
+_SLOTS: tuple[str | None, ...] = (
+    *_PRINTABLE, *(ch for ch in GO_SPECIAL_CHARS for _ in range(4)),
+)
+_SLOTS += (_WIDE,) * (256 - len(_SLOTS))
+_SLOT_CHARS = st.characters(min_codepoint=_SLOT_BASE, max_codepoint=_SLOT_BASE + len(_SLOTS) - 1)
+
+
+def _fill_slots(parts: tuple[str, str]) -> str:
+    slots, wide = parts
+    out: list[str] = []
+    spare = iter(wide)
+    for ch in slots:
+        value = _SLOTS[ord(ch) - _SLOT_BASE]
+        if value is _WIDE:
+            value = next(spare, "")
+        out.append(value)
+    return "".join(out)
+
+
 @cache
 def nasty_text(*, max_size: int = 12) -> st.SearchStrategy[str]:
     """Strings rich in characters Go escapes or folds specially; never a lone surrogate."""
-    char = st.one_of(
-        st.sampled_from(GO_SPECIAL_CHARS),
-        st.characters(codec="utf-8"),  # excludes surrogates
-        st.characters(min_codepoint=0x20, max_codepoint=0x7E),
-    )
-    # A list of single draws, not st.text(alphabet=char): text() merges the alphabet into
-    # one character set and then almost never picks U+2028, U+212A or the emoji.
-    return st.lists(char, max_size=max_size).map("".join)
+    return st.tuples(
+        st.text(_SLOT_CHARS, max_size=max_size),
+        st.text(st.characters(codec="utf-8"), max_size=max_size),  # excludes surrogates
+    ).map(_fill_slots)
 
 
 @cache
@@ -237,7 +267,10 @@ _YEARS = st.one_of(
     st.integers(0, 9999),
 )
 _YEARS_EXTENDED = st.one_of(_YEARS, st.sampled_from([-1, -10000, 10000, 123456]))
-_DAYS = {n: st.integers(1, n) for n in (28, 29, 30, 31)}
+# Date and time of day each come from one integer (a day of the year, a second of the
+# day): every valid date and time as before, with two choices instead of five.
+_DAY_OF_YEAR = st.integers(0, 365)
+_SECOND_OF_DAY = st.integers(0, 24 * 3600 - 1)
 _FRACTIONS = st.one_of(
     st.just(""),
     st.sampled_from(["5", "000", "123456789", "100", "000000001"]),
@@ -250,22 +283,36 @@ _OFFSETS = st.one_of(
 )
 
 
-@st.composite
-def _expiry(draw: st.DrawFn, *, extended: bool) -> str:
-    year = draw(_YEARS_EXTENDED if extended else _YEARS)
-    month = draw(st.integers(1, 12))
-    day = draw(_DAYS[_days_in_month(year, month)])
-    fraction = draw(_FRACTIONS)
-    offset = draw(_OFFSETS)
+def _month_day(year: int, day_of_year: int) -> tuple[int, int]:
+    day = day_of_year % (366 if _days_in_month(year, 2) == 29 else 365)
+    month = 1
+    while day >= _days_in_month(year, month):
+        day -= _days_in_month(year, month)
+        month += 1
+    return month, day + 1
+
+
+def _expiry_text(
+    year: int, day_of_year: int, second_of_day: int, fraction: str, offset: int | None
+) -> str:
+    month, day = _month_day(year, day_of_year)
+    minutes, second = divmod(second_of_day, 60)
+    hour, minute = divmod(minutes, 60)
     return format_expiry(
-        year=year,
-        month=month,
-        day=day,
-        hour=draw(st.integers(0, 23)),
-        minute=draw(st.integers(0, 59)),
-        second=draw(st.integers(0, 59)),
-        fraction=fraction,
-        offset_minutes=offset,
+        year=year, month=month, day=day, hour=hour, minute=minute, second=second,
+        fraction=fraction, offset_minutes=offset,
+    )
+
+
+@cache
+def _expiry(*, extended: bool) -> st.SearchStrategy[str]:
+    return st.builds(
+        _expiry_text,
+        _YEARS_EXTENDED if extended else _YEARS,
+        _DAY_OF_YEAR,
+        _SECOND_OF_DAY,
+        _FRACTIONS,
+        _OFFSETS,
     )
 
 
@@ -281,6 +328,12 @@ def expiry_strings(*, extended: bool = True) -> st.SearchStrategy[str]:
         st.just("0001-01-01T00:00:00Z"),
         _expiry(extended=extended),
     )
+
+
+@cache
+def _nonempty_expiry() -> st.SearchStrategy[str]:
+    """expiry_strings(extended=False) without the empty string, in the same proportions."""
+    return st.one_of(st.just("0001-01-01T00:00:00Z"), _expiry(extended=False))
 
 
 @cache
@@ -333,10 +386,16 @@ def field_name_variants(name: str) -> st.SearchStrategy[str]:
             out.append(ch)
         return "".join(out)
 
+    # All spellings in one integer: digit i (base 3) is the flag of character i.
+    def spell_number(number: int) -> str:
+        flags = []
+        for _ in name:
+            number, flag = divmod(number, 3)
+            flags.append(flag)
+        return spell(flags)
+
     exact = st.just(name)
-    return st.one_of(
-        exact, exact, st.lists(st.integers(0, 2), min_size=len(name), max_size=len(name)).map(spell)
-    )
+    return st.one_of(exact, exact, st.integers(0, 3 ** len(name) - 1).map(spell_number))
 
 
 def _json_str(text: str) -> str:
@@ -404,7 +463,9 @@ def _token_values(*, well_typed: bool) -> dict[str, st.SearchStrategy[str]]:
         "access_token": _raw_string(),
         "token_type": st.one_of(st.just('"Bearer"'), _raw_string()),
         "refresh_token": _raw_string(),
-        "expiry": expiry_strings(extended=False).filter(bool).map(_json_str),
+        # Non-empty expiries, drawn directly: a filter would give up (an invalid test case)
+        # whenever the empty branch is chosen.
+        "expiry": _nonempty_expiry().map(_json_str),
         "expires_in": expires_in_values().map(str),
     }
     if not well_typed:
@@ -428,21 +489,58 @@ def _unknown_name(*, known: tuple[str, ...]) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(known), nasty_text(max_size=6))
 
 
-@st.composite
-def _token_object(draw: st.DrawFn, *, expires_in: bool, well_typed: bool) -> str:
+# Hand-edited files are the largest values generated, so they are built from as few
+# draws as possible, all strategies made once: every optional part is a one_of with
+# None branches (drawn only when used, with the old odds), a permutation is one integer,
+# and the document's small coins share one integer (read digit by digit).
+_PERMUTE = st.one_of(st.none(), st.integers(0, 5039))  # 5040 = 7!: any order of <= 7 members
+
+
+def _permuted(members: list[str], key: int | None) -> list[str]:
+    """The key-th permutation of members (Lehmer code); None keeps the order."""
+    if key is None or len(members) < 2:
+        return members
+    pool, out = list(members), []
+    for size in range(len(pool), 0, -1):
+        key, index = divmod(key, size)
+        out.append(pool.pop(index))
+    return out
+
+
+def _maybe(strategy: st.SearchStrategy[T], *, one_in: int) -> st.SearchStrategy[T | None]:
+    """`strategy` once in `one_in` draws, None otherwise."""
+    # Distinct None strategies: one_of drops a branch that is the same object as another.
+    return st.one_of(*[st.none() for _ in range(one_in - 1)], strategy)
+
+
+@cache
+def _unknown_member(*, known: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.builds(lambda name, value: _json_str(name) + ":" + value,
+                     _unknown_name(known=known), _raw_scalar())
+
+
+def _join_token(members: list[str], unknown: str | None, order: int | None) -> str:
+    if unknown is not None:
+        members = [*members, unknown]
+    return "{" + ",".join(_permuted(members, order)) + "}"
+
+
+@cache
+def _token_object(*, expires_in: bool, well_typed: bool) -> st.SearchStrategy[str]:
     names = TOKEN_FIELDS if expires_in else TOKEN_FIELDS[:4]
     values = _token_values(well_typed=well_typed)
-    members = []
-    for name in draw(st.lists(st.sampled_from(names), max_size=6)):
-        spelled = draw(field_name_variants(name))
-        members.append(_json_str(spelled) + ":" + draw(values[name]))
-    if draw(st.integers(0, 4)) == 0:  # unknown fields a newer or foreign writer adds
-        members.append(
-            _json_str(draw(_unknown_name(known=_UNKNOWN_TOKEN_FIELDS))) + ":" + draw(_raw_scalar())
-        )
-    if draw(st.booleans()):
-        members = draw(st.permutations(members))
-    return "{" + ",".join(members) + "}"
+    member = st.one_of(*[
+        st.builds(lambda spelled, value: _json_str(spelled) + ":" + value,
+                  field_name_variants(name), values[name])
+        for name in names
+    ])
+    return st.builds(
+        _join_token,
+        st.lists(member, max_size=6),
+        # unknown fields a newer or foreign writer adds
+        _maybe(_unknown_member(known=_UNKNOWN_TOKEN_FIELDS), one_in=5),
+        _PERMUTE,
+    )
 
 
 @cache
@@ -453,42 +551,94 @@ def _token_value(*, expires_in: bool, well_typed: bool) -> st.SearchStrategy[str
     return st.one_of(obj, obj, st.just("null"), _raw_scalar())
 
 
-@st.composite
-def _cache_document(draw: st.DrawFn, *, expires_in: bool, null_top_level: bool) -> str:
-    # Most files are well typed (they load, so later steps have tokens to work on);
-    # the rest carry type errors, bad versions and odd top-level values.
-    well_typed = draw(st.integers(0, 4)) > 0
-    token_value = _token_value(expires_in=expires_in, well_typed=well_typed)
-    entries = draw(st.lists(st.tuples(keys(), token_value), max_size=4))
-    if entries and draw(st.integers(0, 3)) == 0:  # a duplicated key: Go keeps the last one
-        entries.append((entries[0][0], draw(token_value)))
+_SEPARATORS = (",", ",\n  ", " , ")
+# The document's coins: version member kept (10), tokens member kept (10), tokens value
+# (10), top-level member duplicated (6), separator (3).
+_DOC_COINS = st.integers(0, 10 * 10 * 10 * 6 * 3 - 1)
+
+
+def _document(
+    well_typed: bool,
+    entries: list[tuple[str, str]],
+    duplicate: str | None,
+    version_spelled: str,
+    tokens_spelled: str,
+    odd_version: str | None,
+    odd_tokens: str | None,
+    unknown: str | None,
+    order: int | None,
+    coins: int,
+    scalar: str | None,
+    null_top_level: bool,
+) -> str:
+    coins, keep_version = divmod(coins, 10)
+    coins, keep_tokens = divmod(coins, 10)
+    coins, tokens_choice = divmod(coins, 10)
+    coins, duplicate_top = divmod(coins, 6)
+    sep = _SEPARATORS[coins % 3]
+    if entries and duplicate is not None:  # a duplicated key: Go keeps the last one
+        entries = [*entries, (entries[0][0], duplicate)]
     tokens_text = "{" + ",".join(_json_str(k) + ":" + v for k, v in entries) + "}"
     if well_typed:
         version = "1"
-        tokens_value = draw(st.sampled_from([tokens_text] * 8 + ["null", "{}"]))
+        tokens_value = ([tokens_text] * 8 + ["null", "{}"])[tokens_choice]
     else:
-        version = draw(st.one_of(st.just("1"), _raw_scalar()))
-        tokens_value = draw(st.one_of(st.just(tokens_text), _raw_scalar()))
+        version = "1" if odd_version is None else odd_version
+        tokens_value = tokens_text if odd_tokens is None else odd_tokens
     members: list[str] = []
-    if well_typed or draw(st.integers(0, 9)) > 0:
-        members.append(_json_str(draw(field_name_variants("version"))) + ":" + version)
-    if draw(st.integers(0, 9)) > 0:
-        members.append(_json_str(draw(field_name_variants("tokens"))) + ":" + tokens_value)
-    if draw(st.integers(0, 4)) == 0:
-        members.append(
-            _json_str(draw(_unknown_name(known=_UNKNOWN_TOP_FIELDS))) + ":" + draw(_raw_scalar())
-        )
-    if draw(st.integers(0, 5)) == 0 and members:  # duplicate top-level member
+    if well_typed or keep_version > 0:
+        members.append(_json_str(version_spelled) + ":" + version)
+    if keep_tokens > 0:
+        members.append(_json_str(tokens_spelled) + ":" + tokens_value)
+    if unknown is not None:
+        members.append(unknown)
+    if duplicate_top == 0 and members:  # duplicate top-level member
         members.append(members[0])
-    if draw(st.booleans()):
-        members = draw(st.permutations(members))
-    sep = draw(st.sampled_from([",", ",\n  ", " , "]))
-    text = "{" + sep.join(members) + "}"
-    if not well_typed and draw(st.integers(0, 9)) == 0:
-        text = draw(_raw_scalar())
+    text = "{" + sep.join(_permuted(members, order)) + "}"
+    if not well_typed and scalar is not None:
+        text = scalar
     if not null_top_level and text.strip() == "null":
         text = "{}"
     return text
+
+
+@cache
+def _cache_document(*, expires_in: bool, null_top_level: bool) -> st.SearchStrategy[str]:
+    def shape(*, well_typed: bool) -> st.SearchStrategy[str]:
+        token_value = _token_value(expires_in=expires_in, well_typed=well_typed)
+        odd = st.one_of(st.none(), _raw_scalar())  # None: "1" or the tokens object
+        return st.builds(
+            _document,
+            st.just(well_typed),
+            st.lists(st.tuples(keys(), token_value), max_size=4),
+            _maybe(token_value, one_in=4),
+            field_name_variants("version"),
+            field_name_variants("tokens"),
+            odd if not well_typed else st.none(),
+            odd if not well_typed else st.none(),
+            _maybe(_unknown_member(known=_UNKNOWN_TOP_FIELDS), one_in=5),
+            _PERMUTE,
+            _DOC_COINS,
+            _maybe(_raw_scalar(), one_in=10) if not well_typed else st.none(),
+            st.just(null_top_level),
+        )
+
+    # Most files are well typed (they load, so later steps have tokens to work on);
+    # the rest carry type errors, bad versions and odd top-level values.
+    good = shape(well_typed=True)
+    return st.one_of(shape(well_typed=False), good, good, good, good)
+
+
+def _spoil(text: str, damage: tuple[str, bytes, int] | None) -> bytes:
+    data = text.encode("utf-8")
+    if damage is None:
+        return data
+    where, junk, cut = damage
+    if where == "front":
+        return junk + data
+    if where == "back":
+        return data + junk
+    return data[:cut]
 
 
 @cache
@@ -501,26 +651,23 @@ def cache_file_bytes(
     `expires_in=False` never writes an expires_in member; `null_top_level=False` never
     writes a file whose JSON value is `null` (real Go panics on it).
     """
+    return _cache_file(expires_in=expires_in, null_top_level=null_top_level)
+
+
+@cache
+def _cache_file_parts(*, expires_in: bool, null_top_level: bool) -> st.SearchStrategy[bytes]:
     doc = _cache_document(expires_in=expires_in, null_top_level=null_top_level)
-    damage = st.sampled_from([b" ", b"\n", b"x", b",", b"}", b"\xff", b"\xef\xbb\xbf", b"\x00"])
+    junk = st.sampled_from([b" ", b"\n", b"x", b",", b"}", b"\xff", b"\xef\xbb\xbf", b"\x00"])
+    damage = st.tuples(st.sampled_from(["front", "back", "cut"]), junk, st.integers(0, 200))
+    return st.builds(_spoil, doc, _maybe(damage, one_in=10))
 
-    def spoil(text: str, where: str, junk: bytes, cut: int) -> bytes:
-        data = text.encode("utf-8")
-        if where == "front":
-            return junk + data
-        if where == "back":
-            return data + junk
-        if where == "cut":
-            return data[:cut]
-        return data
 
-    return st.builds(
-        spoil,
-        doc,
-        st.sampled_from(["none"] * 27 + ["front", "back", "cut"]),
-        damage,
-        st.integers(0, 200),
-    )
+@st.composite
+def _cache_file(draw: st.DrawFn, *, expires_in: bool, null_top_level: bool) -> bytes:
+    # One composite around the whole file only for its short repr: hypothesis writes the
+    # repr of the state machine's rules (file strategy included) into an event label on
+    # every retried rule draw, and the expanded strategy's repr is hundreds of kB.
+    return draw(_cache_file_parts(expires_in=expires_in, null_top_level=null_top_level))
 
 
 # -- whole operations ----------------------------------------------------------------------

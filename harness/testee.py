@@ -302,7 +302,7 @@ class SubprocessTestee(Testee):
             self._sel.close()
             self._sel = None
         if self._home is not None:
-            remove_tree(Path(self._home))
+            remove_tree(root=Path(self._home))
             self._home = None
         self._hello = None
 

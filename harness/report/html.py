@@ -216,15 +216,6 @@ def render_html(
     )
 
 
-def render_run_html(run: RunResult) -> str:
-    """The `run --html FILE` report: the case grid and its details."""
-    return render_html(run=run)
-
-
-def register() -> None:
-    """Give `tokencache-compat run` its `--html FILE` option."""
-    from harness.report import register_file_report
-
-    register_file_report(
-        name="html", help="write a self-contained HTML report", render=render_run_html
-    )
+def render_run_html(*, run: RunResult, interop: InteropResult | None = None) -> str:
+    """The `run --html FILE` page: the case grid and, when given, the interop grid."""
+    return render_html(run=run, interop=interop)

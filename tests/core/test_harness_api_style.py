@@ -23,7 +23,6 @@ CORE_MODULES = (
 EXEMPT = {
     "harness.cli.main": "console-script entry point: main(argv)",
     "harness.gobuild.main": "module entry point: main(argv)",
-    "harness.sandbox.remove_tree": "harness/testee.py calls remove_tree(path)",
 }
 
 

@@ -1,50 +1,19 @@
-"""Helpers for the differential and interop tests: the Go testees and broken references."""
+"""Helpers for the differential and interop tests: the built Go testees.
+
+The planted-bug references live in tests/planted.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.gobuild import GoTestee, discover_go_testees
 from harness.impls import require_go_default
-from harness.testee import InProcessTestee
-from reference_impl.protocol import Session
 
 REPO = Path(__file__).resolve().parents[2]
 GO_YARDSTICK = "go-sdk@v0.129.0"
-
-
-class DropRefreshSession(Session):
-    """A planted bug: the reference, except that stores forget the refresh token."""
-
-    def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        token = request.get("token")
-        if request.get("op") in ("store", "dual_store") and isinstance(token, dict):
-            request = {**request, "token": {k: v for k, v in token.items() if k != "refresh_token"}}
-        return super().handle(request)
-
-
-class NoLookupSession(Session):
-    """The reference, except that it answers every lookup with `unsupported`."""
-
-    def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        if request.get("op") == "lookup":
-            return {"id": request.get("id"), "ok": False,
-                    "error": {"kind": "unsupported", "message": "no lookups here"}}
-        return super().handle(request)
-
-
-def broken_testee() -> InProcessTestee:
-    """The reference with the planted refresh-token bug."""
-    return InProcessTestee(name="broken", session_factory=DropRefreshSession)
-
-
-def no_lookup_testee() -> InProcessTestee:
-    """The reference that cannot look tokens up."""
-    return InProcessTestee(name="nolookup", session_factory=NoLookupSession)
 
 
 def go_testees() -> dict[str, GoTestee]:

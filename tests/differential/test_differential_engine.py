@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import jsonschema
-from diff_helpers import broken_testee, no_lookup_testee
+import pytest
+from planted import drop_refresh_testee, no_lookup_testee
 
+from harness.cli import main
+from harness.data import Outcome
 from harness.differential import (
     CACHE_FILE,
     Answer,
@@ -21,9 +24,12 @@ from harness.differential import (
     run_diff,
     slug,
 )
-from harness.runner import RunOptions, run_case
+from harness.paths import ProjectPaths
+from harness.session import RunConfig, execute_run
 from harness.spec import case_file_schema, load_case_file
 from harness.testee import InProcessTestee
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_reference_against_itself_never_diverges(tmp_path: Path) -> None:
@@ -38,11 +44,13 @@ def test_reference_against_itself_never_diverges(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-def test_planted_divergence_is_caught_shrunk_and_written(tmp_path: Path) -> None:
-    """A reference that drops refresh tokens yields a two-step, schema-valid spec case."""
+def test_planted_divergence_is_caught_shrunk_and_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reference that drops refresh tokens yields a two-step case folder that `run` accepts."""
     result = run_diff(
         a=InProcessTestee(name="reference"),
-        b=broken_testee(),
+        b=drop_refresh_testee(),
         options=DiffOptions(examples=200, out_dir=tmp_path),
     )
     assert not result.ok
@@ -65,18 +73,32 @@ def test_planted_divergence_is_caught_shrunk_and_written(tmp_path: Path) -> None
     observed = json.loads(result.written.observed_file.read_text())
     assert set(observed["sides"]) == {"reference", "broken"}
     assert observed["expected_side"] == "reference"
+    # cases/ holds nothing but the case file: the observations live outside the loader's reach.
+    assert [p.name for p in (tmp_path / "cases").iterdir()] == [f"{case.id}.json"]
+    assert result.written.observed_file.parent == tmp_path / "observed"
 
-    # The case passes on the expected side and fails on the broken one.
-    options = RunOptions(golden_dir=tmp_path / "files")
-    assert run_case(case=case, testee=InProcessTestee(), options=options).outcome.value == "pass"
-    bad = run_case(case=case, testee=broken_testee(), options=options)
-    assert bad.outcome.value == "fail" and bad.diffs
+    # The written folders run as they are: the case passes on the expected side...
+    paths = ProjectPaths.at(root=REPO, cases_dir=tmp_path / "cases",
+                            golden_dir=tmp_path / "files", xfail_dir=tmp_path / "no-xfail")
+    argv = ["run", "--root", str(REPO), "--cases", str(paths.cases_dir),
+            "--golden-dir", str(paths.golden_dir), "--xfail-dir", str(paths.xfail_dir),
+            "--no-go", "--only-impl", "reference", "--color", "never"]
+    assert main(argv) == 0
+    assert case.id in capsys.readouterr().out
+    # ...and fails on the broken one.
+    run = execute_run(config=RunConfig(
+        paths=paths, use_go=False, only_impls=("reference",),
+        extra_testees=(drop_refresh_testee(),),
+    ))
+    outcomes = {(r.case_id, r.impl): r.outcome for r in run.results}
+    assert not run.load_errors
+    assert outcomes == {(case.id, "reference"): Outcome.PASS, (case.id, "broken"): Outcome.FAIL}
 
 
 def test_broken_side_first_still_asserts_the_reference(tmp_path: Path) -> None:
     """With the broken side named first, the spec case still records the reference's bytes."""
     result = run_diff(
-        a=broken_testee(),
+        a=drop_refresh_testee(),
         b=InProcessTestee(name="reference"),
         options=DiffOptions(examples=200, out_dir=tmp_path),
     )

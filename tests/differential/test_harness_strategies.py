@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from harness.strategies import (
@@ -121,3 +124,32 @@ def test_ci_profile_is_deterministic() -> None:
     """The ci profile is derandomized, has no deadline and no example database."""
     ci = profile_settings(name=CI_PROFILE)
     assert ci.derandomize and ci.deadline is None and ci.database is None and ci.print_blob
+
+
+_FILE_SEARCH = settings(max_examples=3_000, database=None, derandomize=True,
+                        phases=[Phase.generate])
+FILE_REACHES = [
+    ("member-order-changed", cache_file_bytes(), lambda d: re.match(rb'\{"tokens":\{', d)),
+    ("duplicate-top-member", cache_file_bytes(), lambda d: d.count(b'"version":1') >= 2),
+    ("unknown-token-field", cache_file_bytes(), lambda d: b'"scope":' in d),
+    ("kelvin-sign-in-name", cache_file_bytes(), lambda d: "\u212a".encode() in d),
+    ("damaged-front", cache_file_bytes(), lambda d: d.startswith((b"\xef\xbb\xbf{", b"\xff{"))),
+    ("cut-short", cache_file_bytes(), lambda d: d.startswith(b"{") and not d.endswith(b"}")),
+    ("feb-29-expiry", expiry_strings(), lambda e: "-02-29T" in e),
+    ("dec-31-expiry", expiry_strings(), lambda e: "-12-31T" in e),
+    ("last-second-of-day", expiry_strings(), lambda e: "T23:59:59" in e),
+]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "reached"), [r[1:] for r in FILE_REACHES], ids=[r[0] for r in FILE_REACHES]
+)
+def test_file_and_expiry_shapes_are_reached(
+    strategy: st.SearchStrategy[Any], reached: Callable[[Any], object]
+) -> None:
+    """Each quirk of hand-edited files and each calendar corner is generated in a bounded search."""
+    # A leap day is about one expiry in 1,500; expiries are cheap to draw.
+    search = settings(_FILE_SEARCH, max_examples=10_000) if strategy is expiry_strings() else (
+        _FILE_SEARCH
+    )
+    assert reached(find(strategy, reached, settings=search))

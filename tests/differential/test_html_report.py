@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
+import pytest
+
+from harness.cli import main
 from harness.data import CaseResult, ImplInfo, Outcome, RunResult
-from harness.interop import OK, InteropCell, InteropResult, TokenChange
+from harness.interop import OK, InteropCell, InteropResult, TokenChange, recreate_testees
 from harness.report.html import anchor, render_html
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run() -> RunResult:
@@ -66,3 +73,47 @@ def test_parts_are_optional_and_output_is_deterministic() -> None:
     assert "Cases &times;" not in only_interop and "writer &times; reader" in only_interop
     first = render_html(run=_run(), interop=_interop())
     assert first == render_html(run=_run(), interop=_interop())
+
+
+def test_run_html_writes_both_grids_for_the_selected_implementations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --html` (and its alias `report`) writes one page with both grids for the run's impls."""
+    page_file = tmp_path / "report.html"
+    code = main([
+        "run", "--root", str(REPO), "--no-go", "-k", "life.store-then-lookup",
+        "--impl", f"ref2={sys.executable} -m reference_impl", "--html", str(page_file),
+    ])
+    assert code == 0, capsys.readouterr().out
+    page = page_file.read_text()
+    assert "Cases &times; implementations" in page and "writer &times; reader" in page
+    # Two implementations ran the case, so the interop grid has all four pairs.
+    interop_titles = re.findall(r'title="([^"]+) writes, ([^"]+) reads: ok"', page)
+    assert sorted(interop_titles) == [
+        ("ref2", "ref2"), ("ref2", "reference"), ("reference", "ref2"),
+        ("reference", "reference"),
+    ]
+    # `report` is an alias: the same selection gives the same page.
+    alias_file = tmp_path / "alias.html"
+    assert main([
+        "report", "--root", str(REPO), "--no-go", "-k", "life.store-then-lookup",
+        "--impl", f"ref2={sys.executable} -m reference_impl", "--html", str(alias_file),
+    ]) == 0
+    assert alias_file.read_text() == page
+
+
+def test_interop_of_a_run_recreates_what_it_can() -> None:
+    """Subprocess testees and the reference are recreated; other in-process ones are unavailable."""
+    run = RunResult(
+        impls=(ImplInfo(name="reference", kind="in-process"),
+               ImplInfo(name="planted", kind="in-process"),
+               ImplInfo(name="sub", kind="subprocess", command=("x", "-y")),
+               ImplInfo(name="gone", kind="subprocess", unavailable="no go")),
+        results=(),
+    )
+    testees, unavailable = recreate_testees(run=run)
+    assert [(t.name, t.info().kind) for t in testees] == [
+        ("reference", "in-process"), ("sub", "subprocess")
+    ]
+    assert testees[1].info().command == ("x", "-y")
+    assert set(unavailable) == {"planted", "gone"} and unavailable["gone"] == "no go"

@@ -7,11 +7,10 @@ depends on temp paths, times, durations or the Python version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 import pytest
+from planted import drop_refresh_testee
 from syrupy.assertion import SnapshotAssertion
 
 from harness.data import RunResult
@@ -22,14 +21,13 @@ from harness.interop import (
     run_interop,
 )
 from harness.paths import find_repo_root
-from harness.report.html import render_html
+from harness.report.html import render_run_html
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
 from harness.report.terminal import render_terminal
 from harness.runner import RunOptions, run_matrix
 from harness.spec import load_cases
 from harness.testee import InProcessTestee
-from reference_impl.protocol import Session
 
 SELECTED = (
     "life.store-then-lookup",
@@ -44,20 +42,10 @@ SELECTED = (
 )
 
 
-class DropRefreshSession(Session):
-    """The reference, except that stores forget the refresh token."""
-
-    def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        token = request.get("token")
-        if request.get("op") in ("store", "dual_store") and isinstance(token, dict):
-            request = {**request, "token": {k: v for k, v in token.items() if k != "refresh_token"}}
-        return super().handle(request)
-
-
 def _testees() -> list[InProcessTestee]:
     return [
         InProcessTestee(name="reference"),
-        InProcessTestee(name="no-refresh", session_factory=DropRefreshSession),
+        drop_refresh_testee(name="no-refresh"),
     ]
 
 
@@ -109,7 +97,7 @@ def test_junit_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
 
 def test_html_report(run: RunResult, interop: InteropResult, snapshot: SnapshotAssertion) -> None:
     """The self-contained HTML report with both grids."""
-    page = render_html(run=run, interop=interop)
+    page = render_run_html(run=run, interop=interop)
     assert "<script" not in page and "http://" not in page.split("<body>")[0]
     assert page == snapshot
 

@@ -1,0 +1,239 @@
+"""The lockstep engine and the hypothesis state machine that drives it.
+
+The Engine holds both sides for the whole run; the machine class built by
+`build_machine` generates the steps, and the engine runs each on both sides
+and compares everything after it. The first difference raises Divergence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
+
+from harness.diff_counterexample import Counterexample, TraceStep, slug
+from harness.diff_observe import Answer, compare_answers, compare_disks
+from harness.diff_options import (
+    ALLOW_CLASSES,
+    DiffOptions,
+    DiffSetupError,
+    Divergence,
+    auto_allowed,
+)
+from harness.diff_side import Side, fast_sandbox_parent
+from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.strategies import cache_file_bytes, keys, oauth_args, tokens
+from harness.testee import Testee
+
+
+def _in_process(testee: Testee) -> bool:
+    return testee.info().kind == "in-process"
+
+
+def _oracle_score(testee: Testee) -> int:
+    """How much a side looks like the oracle: named `reference`, then in-process."""
+    return 2 * (testee.name == "reference") + (testee.info().kind == "in-process")
+
+
+class Engine:
+    """Two sides plus the state a machine example needs; shared by all examples."""
+
+    def __init__(self, *, a: Testee, b: Testee, options: DiffOptions) -> None:
+        self.options = options
+        parent = options.sandbox_parent or fast_sandbox_parent()
+        self.sides = (Side(testee=a, parent=parent), Side(testee=b, parent=parent))
+        self.names = (a.name, b.name)
+        for side in self.sides:
+            try:
+                side.testee.start()
+            except (TesteeUnavailable, TesteeCrashed, TesteeTimeout) as exc:
+                self.close()
+                raise DiffSetupError(f"{side.name} did not start: {exc}") from exc
+        hellos = [s.testee.hello for s in self.sides]
+        unknown = set(options.allow) - set(ALLOW_CLASSES)
+        if unknown:
+            self.close()
+            raise DiffSetupError(f"unknown --allow class(es): {sorted(unknown)}")
+        self.allowed = frozenset(options.allow) | (
+            auto_allowed(hellos=hellos) if options.auto_allow else frozenset()
+        )
+        self.ops = set(hellos[0].get("ops", ())) & set(hellos[1].get("ops", ()))
+        self.vias = sorted(
+            set(hellos[0].get("dual_store_via", ())) & set(hellos[1].get("dual_store_via", ()))
+        )
+        self.expected_side = 1 if _oracle_score(b) > _oracle_score(a) else 0
+        self._submit_order = sorted(range(2), key=lambda i: _in_process(self.sides[i].testee))
+        # Every test case hypothesis runs (valid, rejected or shrinking) and its steps;
+        # DiffResult counts valid examples from hypothesis's own statistics.
+        self.test_cases = 0
+        self.steps = 0
+        self.failure: Counterexample | None = None
+        # Per example:
+        self.file: bytes | None = None
+        self.trace: list[TraceStep] = []
+
+    # -- per example ---
+    def begin_example(self) -> None:
+        """Reset both sandboxes and the trace."""
+        self.test_cases += 1
+        self.file = None
+        self.trace = []
+        for side in self.sides:
+            side.reset()
+
+    def write_file(self, *, data: bytes) -> None:
+        """Lay the same hand-edited file on both sides; earlier steps stop mattering."""
+        for side in self.sides:
+            side.write_cache_file(data=data)
+        self.file = data
+        self.trace = []
+
+    def step(self, *, step: Mapping[str, Any]) -> tuple[Answer, Answer] | None:
+        """Run one step on both sides and compare; None when a side cannot perform it.
+
+        Subprocess sides are sent the request first and waited for last, so a
+        subprocess works while an in-process side answers.
+        """
+        ignore_messages = "messages" in self.allowed
+        befores = tuple(side.snapshot() for side in self.sides)
+        waits: dict[int, Callable[[], Answer]] = {}
+        for i in self._submit_order:
+            waits[i] = self.sides[i].submit(step=step, ignore_messages=ignore_messages)
+        ans_a, ans_b = (waits[i]() for i in range(2))
+        if ans_a.unsupported or ans_b.unsupported:
+            for side, before in zip(self.sides, befores, strict=True):
+                side.restore(snapshot=before)
+            return None
+        self.steps += 1
+        answers = (ans_a, ans_b)
+        if "expires-in" in self.allowed:
+            answers = (_drop_expires_in(ans_a), _drop_expires_in(ans_b))
+        self.trace.append(TraceStep(step=dict(step), answers=answers))
+        disks = (self.sides[0].disk(), self.sides[1].disk())
+        diffs = compare_answers(a=answers[0], b=answers[1], names=self.names)
+        diffs += compare_disks(
+            a=disks[0], b=disks[1], names=self.names,
+            ignore_expires_in="expires-in" in self.allowed,
+        )
+        if diffs:
+            if "null-top-level" in self.allowed and self._null_file_crash(answers):
+                assume(False)  # documented Go panic: not a finding
+            self.failure = Counterexample(
+                names=self.names,
+                file=self.file,
+                steps=tuple(self.trace),
+                disks=disks,
+                diffs=tuple(diffs),
+                expected_side=self.expected_side,
+            )
+            raise Divergence(self.failure.render())
+        return answers
+
+    def _null_file_crash(self, answers: tuple[Answer, Answer]) -> bool:
+        return any(a.broken for a in answers) and (
+            self.file is not None and self.file.strip(b" \t\r\n") == b"null"
+        )
+
+    def close(self) -> None:
+        """Stop both testees, remove both sandboxes."""
+        for side in self.sides:
+            with contextlib.suppress(Exception):
+                side.close()
+
+
+def _drop_expires_in(answer: Answer) -> Answer:
+    ok = answer.compared.get("ok")
+    if isinstance(ok, Mapping) and isinstance(ok.get("token"), Mapping):
+        token = {**ok["token"], "expires_in": 0}
+        return replace(answer, compared={"ok": {**ok, "token": token}})
+    return answer
+
+
+def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to one engine (ops both sides announce only)."""
+    expires_in = "expires-in" not in engine.allowed
+    null_top = "null-top-level" not in engine.allowed
+    token = tokens(expires_in=expires_in)
+    files = cache_file_bytes(expires_in=expires_in, null_top_level=null_top)
+    has = engine.ops.__contains__
+    vias = engine.vias
+
+    class DiffMachine(RuleBasedStateMachine):
+        known = Bundle("known")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened = False
+
+        def _run(self, step: dict[str, Any]) -> tuple[Answer, Answer] | None:
+            answers = engine.step(step=step)
+            if answers is not None and any(a.broken for a in answers):
+                self.opened = False  # a crashed process has no cache open
+            return answers
+
+        def _open(self) -> None:
+            answers = self._run({"op": "open", "path": None})
+            self.opened = answers is not None and "ok" in answers[0].compared
+
+        @initialize(target=known, file=st.one_of(st.none(), files), key=keys())
+        def start(self, file: bytes | None, key: str) -> str:
+            engine.begin_example()
+            if file is not None:
+                engine.write_file(data=file)
+            self._open()
+            return key
+
+        @precondition(lambda self: self.opened and has("store"))
+        @rule(target=known, key=keys(), token=token)
+        def store(self, key: str, token: dict[str, Any]) -> str:
+            self._run({"op": "store", "key": key, "token": token})
+            return key
+
+        @precondition(lambda self: self.opened and has("store"))
+        @rule(key=known, token=token)
+        def store_known(self, key: str, token: dict[str, Any]) -> None:
+            self._run({"op": "store", "key": key, "token": token})
+
+        @precondition(lambda self: self.opened and has("store"))
+        @rule(key=known)
+        def delete(self, key: str) -> None:
+            self._run({"op": "delete", "key": key})
+
+        @precondition(lambda self: self.opened and has("lookup"))
+        @rule(key=known)
+        def lookup_known(self, key: str) -> None:
+            self._run({"op": "lookup", "key": key})
+
+        @precondition(lambda self: self.opened and has("lookup"))
+        @rule(key=keys())
+        def lookup(self, key: str) -> None:
+            self._run({"op": "lookup", "key": key})
+
+        @precondition(lambda self: self.opened and has("dual_store") and bool(vias))
+        @rule(
+            arg=oauth_args(),
+            key=st.one_of(st.none(), keys()),
+            token=token,
+            via=st.sampled_from(vias or ["sdk"]),
+        )
+        def dual_store(
+            self, arg: dict[str, Any], key: str | None, token: dict[str, Any], via: str
+        ) -> None:
+            self._run({"op": "dual_store", "arg": arg, "key": key, "token": token, "via": via})
+
+        @rule()
+        def reopen(self) -> None:
+            self._open()
+
+        @rule(file=files)
+        def write_file_and_reopen(self, file: bytes) -> None:
+            engine.write_file(data=file)
+            self._open()
+
+    DiffMachine.__name__ = f"Diff_{slug(engine.names[0])}_{slug(engine.names[1])}".replace("-", "_")
+    return DiffMachine

@@ -1,0 +1,140 @@
+"""What a differential step observes on each side, and how two observations compare.
+
+An Answer is a normalised protocol response; a DiskState is the cache file and
+its directory after the step. Temporary file names are normalised so that two
+sides writing `.token-cache-<random>.tmp` at the same moment compare equal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.checks import byte_diff
+
+CACHE_DIR = "home/.databricks"
+CACHE_FILE = f"{CACHE_DIR}/token-cache.json"
+CACHE_NAME = CACHE_FILE.rsplit("/", 1)[1]
+_TMP_NAME = re.compile(r"\.token-cache-\d+\.tmp")
+_EXPIRES_IN_LINE = re.compile(rb',\n\s*"expires_in": -?\d+')
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A normalised response: what is compared, plus detail only shown to people."""
+
+    compared: Mapping[str, Any]
+    detail: str = ""
+
+    @property
+    def unsupported(self) -> bool:
+        """True when the side cannot perform this request variant."""
+        return self.compared.get("error") == "unsupported"
+
+    @property
+    def broken(self) -> bool:
+        """True when the testee crashed or timed out."""
+        return "crash" in self.compared
+
+
+@dataclass(frozen=True)
+class DiskState:
+    """The cache file and its directory after a step."""
+
+    file_type: str
+    file_mode: int | None
+    content: bytes | None
+    dir_mode: int | None
+    listing: tuple[str, ...] | None
+
+
+def read_disk(*, root: Path) -> DiskState:
+    """Read the cache file and directory of one sandbox (temp names normalised)."""
+    path = root / CACHE_FILE
+    try:
+        st_ = os.lstat(path)
+    except OSError:
+        ftype, fmode, content = "absent", None, None
+    else:
+        fmode = stat.S_IMODE(st_.st_mode)
+        if stat.S_ISREG(st_.st_mode):
+            ftype = "regular"
+            try:
+                content = path.read_bytes()
+            except OSError:
+                content = None
+        else:
+            ftype, content = ("symlink" if stat.S_ISLNK(st_.st_mode) else "other"), None
+    try:
+        dmode: int | None = stat.S_IMODE(os.stat(root / CACHE_DIR).st_mode)
+        listing: tuple[str, ...] | None = tuple(
+            sorted(_TMP_NAME.sub(".token-cache-*.tmp", n) for n in os.listdir(root / CACHE_DIR))
+        )
+    except OSError:
+        dmode, listing = None, None
+    return DiskState(
+        file_type=ftype, file_mode=fmode, content=content, dir_mode=dmode, listing=listing
+    )
+
+
+def _mode(mode: int | None) -> str:
+    return "none" if mode is None else f"{mode:04o}"
+
+
+def show(value: Any) -> str:
+    """A value as one line of sorted, unescaped JSON (for people)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def compare_answers(*, a: Answer, b: Answer, names: tuple[str, str]) -> list[str]:
+    """Differences between two normalised responses."""
+    if a.compared == b.compared:
+        return []
+    out = [
+        f"response: {names[0]}: {show(a.compared)}",
+        f"response: {names[1]}: {show(b.compared)}",
+    ]
+    for name, ans in zip(names, (a, b), strict=True):
+        if ans.detail:
+            out.append(f"{name} detail: {ans.detail.strip()[:600]}")
+    return out
+
+
+def compare_disks(
+    *, a: DiskState, b: DiskState, names: tuple[str, str], ignore_expires_in: bool = False
+) -> list[str]:
+    """Differences between two sandboxes' cache files and directories."""
+    out: list[str] = []
+    if a.file_type != b.file_type:
+        out.append(f"{CACHE_FILE}: type {names[0]}={a.file_type} {names[1]}={b.file_type}")
+    if a.file_mode != b.file_mode:
+        out.append(
+            f"{CACHE_FILE}: mode {names[0]}={_mode(a.file_mode)} {names[1]}={_mode(b.file_mode)}"
+        )
+    ca, cb = a.content, b.content
+    if ignore_expires_in and ca is not None and cb is not None:
+        ca, cb = _EXPIRES_IN_LINE.sub(b"", ca), _EXPIRES_IN_LINE.sub(b"", cb)
+    if ca is not None and cb is not None:
+        d = byte_diff(expected=ca, obtained=cb)
+        if d:
+            d = d.replace("  expected:", f"  {names[0]}:").replace("  obtained:", f"  {names[1]}:")
+            d = d.replace("(expected ", f"({names[0]} ").replace("obtained ", f"{names[1]} ")
+            out.append(f"{CACHE_FILE}: {d}")
+    elif (ca is None) != (cb is None):
+        out.append(f"{CACHE_FILE}: bytes readable on only one side")
+    if a.dir_mode != b.dir_mode:
+        out.append(
+            f"{CACHE_DIR}/: mode {names[0]}={_mode(a.dir_mode)} {names[1]}={_mode(b.dir_mode)}"
+        )
+    if a.listing != b.listing:
+        out.append(
+            f"{CACHE_DIR}/: listing {names[0]}={list(a.listing or [])} "
+            f"{names[1]}={list(b.listing or [])}"
+        )
+    return out
