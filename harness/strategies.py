@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from reference_impl.gotime import days_in
+
 T = TypeVar("T")
 
 __all__ = [
@@ -229,13 +231,6 @@ def oauth_args() -> st.SearchStrategy[dict[str, Any]]:
 # -- expiry times and tokens --------------------------------------------------------------
 
 
-def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return 29 if leap else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
 def format_expiry(
     *,
     year: int,
@@ -284,10 +279,10 @@ _OFFSETS = st.one_of(
 
 
 def _month_day(year: int, day_of_year: int) -> tuple[int, int]:
-    day = day_of_year % (366 if _days_in_month(year, 2) == 29 else 365)
+    day = day_of_year % (366 if days_in(month=2, year=year) == 29 else 365)
     month = 1
-    while day >= _days_in_month(year, month):
-        day -= _days_in_month(year, month)
+    while day >= days_in(month=month, year=year):
+        day -= days_in(month=month, year=year)
         month += 1
     return month, day + 1
 
