@@ -61,11 +61,25 @@ def _configure_diff(parser: argparse.ArgumentParser) -> None:
                         help="a documented divergence class to tolerate; repeatable")
     parser.add_argument("--no-auto-allow", action="store_true",
                         help="do not derive allowed classes from the two hellos")
+    parser.add_argument("--jobs", type=_job_count, default=1, metavar="N",
+                        help="split the examples across N worker processes, each with its "
+                        "own seed and testees (default 1: one process; 0: one per CPU)")
     add_impl_options(parser=parser, choose=False)
 
 
+def _job_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (one per CPU) or more, got {text!r}")
+    return value
+
+
 def _diff(args: argparse.Namespace) -> int:
-    from harness.differential import DiffOptions, DiffSetupError, run_diff
+    from harness.diff_parallel import ParallelDiffResult, run_diff_parallel
+    from harness.differential import DiffOptions, DiffResult, DiffSetupError, run_diff
 
     if args.a == args.b:
         raise UsageError("diff needs two different implementations")
@@ -88,8 +102,12 @@ def _diff(args: argparse.Namespace) -> int:
         auto_allow=not args.no_auto_allow,
         steps=args.steps,
     )
+    a, b = by_name[args.a], by_name[args.b]
     try:
-        result = run_diff(a=by_name[args.a], b=by_name[args.b], options=options)
+        result: DiffResult | ParallelDiffResult = (
+            run_diff(a=a, b=b, options=options) if args.jobs == 1
+            else run_diff_parallel(a=a, b=b, options=options, jobs=args.jobs)
+        )
     except DiffSetupError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,320 @@
+"""`diff --jobs N`: the differential search split across N worker processes.
+
+Hypothesis generation is CPU-bound and single-threaded, so one run uses one
+core. Each worker here runs the ordinary `run_diff` on its share of the
+examples, with its own seed, its own sandboxes and its own testee processes;
+the parent merges the results. What is generated and compared is unchanged:
+each worker is a plain differential run with a different seed.
+
+Seeds: with `--seed S` worker i gets a seed derived from (S, i); with the
+derandomized `ci` profile and no seed, from a fixed base, so CI replays the
+same examples every time; otherwise (a random profile without a seed) every
+worker draws its own random seed, as a single run would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import os
+import pickle
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from harness.diff_counterexample import WrittenCounterexample
+from harness.diff_options import DiffOptions, DiffSetupError
+from harness.differential import DiffResult, ExampleCounts, run_diff, run_settings
+from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
+
+# The base of the per-worker seeds when the ci profile runs without --seed.
+CI_BASE_SEED = 0
+WORKER_DIR_PREFIX = "worker-"
+
+
+class InvalidJobCount(ValueError):
+    """A negative --jobs."""
+
+
+@dataclass(frozen=True)
+class TesteeRecipe:
+    """How a worker process builds its own copy of a testee (testees hold processes)."""
+
+    name: str
+    command: tuple[str, ...] = ()  # empty: the in-process reference
+    timeout: float = DEFAULT_TIMEOUT
+    source: str = ""
+    session_factory: Callable[[], Any] | None = None  # in process; must pickle
+
+    def build(self) -> Testee:
+        """A fresh, not yet started testee."""
+        if self.command:
+            return SubprocessTestee(
+                name=self.name, command=self.command, timeout=self.timeout, source=self.source
+            )
+        return InProcessTestee(name=self.name, session_factory=self.session_factory)
+
+
+def recipe_of(*, testee: Testee) -> TesteeRecipe:
+    """The recipe that rebuilds `testee` in another process; DiffSetupError if none can."""
+    if isinstance(testee, SubprocessTestee):
+        return TesteeRecipe(
+            name=testee.name, command=testee.command, timeout=testee.timeout,
+            source=testee.source,
+        )
+    if isinstance(testee, InProcessTestee):
+        # InProcessTestee has no public accessor for its factory; None means the reference.
+        factory = getattr(testee, "_factory", None)
+        try:
+            pickle.dumps(factory)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise DiffSetupError(
+                f"{testee.name}: its session factory cannot cross a process boundary "
+                f"({exc}); use --jobs 1 or run it as a subprocess with --impl"
+            ) from exc
+        return TesteeRecipe(name=testee.name, session_factory=factory)
+    raise DiffSetupError(f"{testee.name}: a {type(testee).__name__} cannot run in a worker")
+
+
+def resolve_jobs(*, jobs: int) -> int:
+    """0 means one job per usable CPU."""
+    if jobs < 0:
+        raise InvalidJobCount(f"--jobs must be 0 (one per CPU) or more, got {jobs}")
+    if jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not every platform has affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def _derived_seed(*, base: int, index: int) -> int:
+    digest = hashlib.sha256(f"tokencache-compat diff seed {base} worker {index}".encode())
+    return int.from_bytes(digest.digest()[:8], "big")
+
+
+def worker_seeds(*, options: DiffOptions, jobs: int) -> tuple[int | None, ...]:
+    """Each worker's seed: derived from --seed, from a fixed base under ci, else random."""
+    if options.seed is None and not run_settings(options=options).derandomize:
+        return (None,) * jobs
+    base = CI_BASE_SEED if options.seed is None else options.seed
+    return tuple(_derived_seed(base=base, index=i) for i in range(jobs))
+
+
+def split_examples(*, total: int, jobs: int) -> tuple[int, ...]:
+    """`total` as `jobs` near-equal shares (the first ones one larger); no empty share."""
+    jobs = max(1, min(jobs, total))
+    share, extra = divmod(total, jobs)
+    return tuple(share + (1 if i < extra else 0) for i in range(jobs))
+
+
+@dataclass(frozen=True)
+class WorkerTask:
+    """Everything one worker needs; crosses the process boundary by pickling."""
+
+    index: int
+    a: TesteeRecipe
+    b: TesteeRecipe
+    options: DiffOptions
+
+
+def run_worker(task: WorkerTask) -> DiffResult:
+    """One worker: a plain differential run with its own testees (runs in the child)."""
+    a, b = task.a.build(), task.b.build()
+    try:
+        return run_diff(a=a, b=b, options=task.options)
+    finally:
+        for t in (a, b):
+            with contextlib.suppress(Exception):
+                t.close()
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """One worker's share, seed, and its result or why it has none."""
+
+    index: int
+    seed: int | None
+    examples_requested: int
+    out_dir: Path
+    result: DiffResult | None = None
+    error: str = ""  # the worker crashed: no result
+
+    def render(self) -> str:
+        """One line for the terminal."""
+        head = f"worker {self.index} (seed {self.seed}, {self.examples_requested} requested): "
+        if self.result is None:
+            return head + f"CRASHED: {self.error}"
+        r = self.result
+        verdict = "diverged" if r.counterexample is not None else "no divergence"
+        if r.hypothesis_error:
+            verdict = f"hypothesis error: {r.hypothesis_error}"
+        return head + f"{r.examples} examples in {r.seconds:.1f}s, {verdict}"
+
+
+@dataclass(frozen=True)
+class ParallelDiffResult:
+    """The merged run (wall time, summed counts, the first divergence) and each worker."""
+
+    merged: DiffResult
+    workers: tuple[WorkerOutcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no worker diverged, crashed or hit a hypothesis error."""
+        return self.merged.ok
+
+    @property
+    def crashed(self) -> tuple[WorkerOutcome, ...]:
+        """The workers that returned no result."""
+        return tuple(w for w in self.workers if w.result is None)
+
+    def render(self) -> str:
+        """The merged summary with one line per worker before the verdict."""
+        lines = self.merged.render().rstrip("\n").split("\n")
+        extra = [f"{len(self.workers)} worker processes:"]
+        extra += ["  " + w.render() for w in self.workers]
+        for w in self.workers:
+            r = w.result
+            # Only the first divergence moves up into --out; the others stay in their folder.
+            if r is not None and r.written is not None and (
+                r.counterexample is not self.merged.counterexample
+                and not _same_case(r.written, self.merged.written)
+            ):
+                extra.append(f"  worker {w.index}'s own counterexample: {r.written.case_file}")
+        return "\n".join([*lines[:-1], *extra, lines[-1]]) + "\n"
+
+
+def _same_case(x: WrittenCounterexample | None, y: WrittenCounterexample | None) -> bool:
+    return x is not None and y is not None and x.case_id == y.case_id
+
+
+def _move(path: Path, out_dir: Path, worker_dir: Path) -> Path:
+    target = out_dir / path.relative_to(worker_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, target)
+    return target
+
+
+def _promote(*, written: WrittenCounterexample, out_dir: Path,
+             worker_dir: Path) -> WrittenCounterexample:
+    """Move a worker's counterexample files up into --out, where a single run puts them."""
+    moved = replace(
+        written,
+        case_file=_move(written.case_file, out_dir, worker_dir),
+        golden_file=None if written.golden_file is None
+        else _move(written.golden_file, out_dir, worker_dir),
+        observed_file=_move(written.observed_file, out_dir, worker_dir),
+    )
+    # The worker folder held only these files (subfolders included): drop what is empty.
+    for d in sorted((p for p in worker_dir.rglob("*") if p.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):
+            d.rmdir()
+    with contextlib.suppress(OSError):
+        worker_dir.rmdir()
+    return moved
+
+
+def _sum_counts(results: Sequence[DiffResult]) -> ExampleCounts:
+    counts = [
+        r.counts or ExampleCounts(
+            examples=r.examples, test_cases=r.examples, rejected=0, shrinking=0
+        )
+        for r in results
+    ]
+    return ExampleCounts(
+        examples=sum(c.examples for c in counts),
+        test_cases=sum(c.test_cases for c in counts),
+        rejected=sum(c.rejected for c in counts),
+        shrinking=sum(c.shrinking for c in counts),
+    )
+
+
+def _merge(*, names: tuple[str, str], outcomes: Sequence[WorkerOutcome], seconds: float,
+           out_dir: Path) -> DiffResult:
+    results = [w.result for w in outcomes if w.result is not None]
+    errors = [f"worker {w.index} crashed: {w.error}" for w in outcomes if w.result is None]
+    errors += [
+        f"worker {w.index}: {w.result.hypothesis_error}"
+        for w in outcomes if w.result is not None and w.result.hypothesis_error
+    ]
+    first = next((w for w in outcomes if w.result and w.result.counterexample is not None), None)
+    written = None
+    if first is not None and first.result is not None and first.result.written is not None:
+        written = _promote(written=first.result.written, out_dir=out_dir,
+                           worker_dir=first.out_dir)
+        for w in outcomes:
+            # Workers often shrink to the very same case: keep one copy of it.
+            if w is not first and w.result is not None and _same_case(w.result.written, written):
+                shutil.rmtree(w.out_dir, ignore_errors=True)
+    allowed = frozenset().union(*(r.allowed for r in results))
+    return DiffResult(
+        names=names,
+        examples=sum(r.examples for r in results),  # valid examples only, as in one run
+        steps=sum(r.steps for r in results),
+        seconds=seconds,
+        allowed=allowed,
+        counterexample=None if first is None or first.result is None
+        else first.result.counterexample,
+        written=written,
+        hypothesis_error="; ".join(errors),
+        counts=_sum_counts(results),
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_diff_parallel(
+    *, a: Testee, b: Testee, options: DiffOptions, jobs: int
+) -> DiffResult | ParallelDiffResult:
+    """Run the differential test in `jobs` worker processes (0: one per CPU).
+
+    One job (or a single example) is exactly `run_diff` in this process. The
+    testees given are only recipes here: every worker builds and closes its own.
+    """
+    jobs = resolve_jobs(jobs=jobs)
+    total = options.examples
+    if total is None:
+        total = run_settings(options=options).max_examples
+    shares = split_examples(total=total, jobs=jobs)
+    if len(shares) == 1:
+        return run_diff(a=a, b=b, options=options)
+    recipes = (recipe_of(testee=a), recipe_of(testee=b))
+    for t in (a, b):  # never started here: the workers run their own copies
+        t.close()
+    seeds = worker_seeds(options=options, jobs=len(shares))
+    tasks = [
+        WorkerTask(
+            index=i, a=recipes[0], b=recipes[1],
+            options=replace(options, examples=n, seed=seeds[i],
+                            out_dir=options.out_dir / f"{WORKER_DIR_PREFIX}{i}"),
+        )
+        for i, n in enumerate(shares)
+    ]
+    started = time.monotonic()
+    # spawn: a clean interpreter per worker (no inherited threads or hypothesis state);
+    # importing the harness costs about 0.2 s, paid by the workers side by side.
+    context = multiprocessing.get_context("spawn")
+    outcomes: list[WorkerOutcome] = []
+    with ProcessPoolExecutor(max_workers=len(tasks), mp_context=context) as pool:
+        futures: list[Future[DiffResult]] = [pool.submit(run_worker, t) for t in tasks]
+        for task, future in zip(tasks, futures, strict=True):
+            base = WorkerOutcome(
+                index=task.index, seed=task.options.seed,
+                examples_requested=task.options.examples or 0, out_dir=task.options.out_dir,
+            )
+            try:
+                outcomes.append(replace(base, result=future.result()))
+            except Exception as exc:  # a crashed worker is reported, and fails the run
+                outcomes.append(replace(base, error=_describe(exc)))
+    seconds = time.monotonic() - started
+    merged = _merge(names=(a.name, b.name), outcomes=outcomes, seconds=seconds,
+                    out_dir=options.out_dir)
+    return ParallelDiffResult(merged=merged, workers=tuple(outcomes))
