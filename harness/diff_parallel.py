@@ -68,8 +68,7 @@ def recipe_of(*, testee: Testee) -> TesteeRecipe:
             source=testee.source,
         )
     if isinstance(testee, InProcessTestee):
-        # InProcessTestee has no public accessor for its factory; None means the reference.
-        factory = getattr(testee, "_factory", None)
+        factory = testee.session_factory  # None means the reference
         try:
             pickle.dumps(factory)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

@@ -138,6 +138,11 @@ class InProcessTestee(Testee):
         self._umask = 0o022
         self._next_id = 0
 
+    @property
+    def session_factory(self) -> Callable[[], Any] | None:
+        """What builds this testee's sessions; None until first use means the reference."""
+        return self._factory
+
     def _make_session(self) -> Any:
         if self._factory is None:
             try:
