@@ -94,7 +94,8 @@ def add_impl_options(*, parser: argparse.ArgumentParser, choose: bool = True) ->
                    "TOKENCACHE_COMPAT_REQUIRE_GO)")
 
 
-def _configure_run(parser: argparse.ArgumentParser) -> None:
+def add_run_options(*, parser: argparse.ArgumentParser) -> None:
+    """Case selection, judging and implementation options of a case run (`run`, `report`)."""
     parser.add_argument("-k", dest="substring", metavar="SUBSTRING",
                         help="only cases whose id contains SUBSTRING")
     parser.add_argument("--tag", action="append", default=[],
@@ -105,15 +106,12 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
                         help="do not compare error messages")
     parser.add_argument("--enforce-recommended", action="store_true",
                         help="a failing recommended case fails the run")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    reports = parser.add_argument_group("reports")
-    for report in FILE_REPORTS.values():
-        reports.add_argument(f"--{report.name}", type=Path, metavar="FILE", help=report.help)
     add_impl_options(parser=parser)
 
 
-def _run(args: argparse.Namespace) -> int:
-    config = RunConfig(
+def run_config(*, args: argparse.Namespace) -> RunConfig:
+    """The run configuration the options of `add_run_options` describe."""
+    return RunConfig(
         paths=project_paths(args=args),
         substring=args.substring,
         tags=tuple(args.tag),
@@ -127,7 +125,18 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         require_go=args.require_go,
     )
-    run = execute_run(config=config)
+
+
+def _configure_run(parser: argparse.ArgumentParser) -> None:
+    add_run_options(parser=parser)
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    reports = parser.add_argument_group("reports")
+    for report in FILE_REPORTS.values():
+        reports.add_argument(f"--{report.name}", type=Path, metavar="FILE", help=report.help)
+
+
+def _run(args: argparse.Namespace) -> int:
+    run = execute_run(config=run_config(args=args))
     out: TextIO = sys.stdout
     color = args.color == "always" or (args.color == "auto" and out.isatty())
     out.write(render_terminal(run=run, color=color))

@@ -10,7 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli import Command, add_impl_options, project_paths, register_command
+from harness.cli import (
+    Command,
+    add_impl_options,
+    add_run_options,
+    project_paths,
+    register_command,
+    run_config,
+)
 from harness.data import RunResult
 from harness.exceptions import UsageError
 from harness.impls import ImplSelection, select_impls
@@ -178,26 +185,16 @@ def _configure_report(parser: argparse.ArgumentParser) -> None:
                         help="write the same page as `run --html FILE`")
     parser.add_argument("--markdown", type=Path, metavar="FILE",
                         help="also write the case and interop Markdown reports, concatenated")
-    parser.add_argument("-k", dest="substring", metavar="SUBSTRING",
-                        help="only cases whose id contains SUBSTRING")
-    add_impl_options(parser=parser)
+    # The same selection and judging options as `run`, so the alias cannot drift.
+    add_run_options(parser=parser)
 
 
 def _report(args: argparse.Namespace) -> int:
     from harness.interop import interop_for_run, render_interop_markdown
     from harness.report.markdown import render_markdown
-    from harness.session import RunConfig, execute_run
+    from harness.session import execute_run
 
-    run = execute_run(config=RunConfig(
-        paths=project_paths(args=args),
-        substring=args.substring,
-        extra_impls=tuple(args.impl),
-        use_go=not args.no_go,
-        only_impls=tuple(args.only_impl),
-        skip_impls=tuple(args.skip_impl),
-        timeout=args.timeout,
-        require_go=args.require_go,
-    ))
+    run = execute_run(config=run_config(args=args))
     interop = interop_for_run(run=run, timeout=args.timeout)
     _write(args.html, html_report.render_run_html(run=run, interop=interop))
     if args.markdown is not None:

@@ -152,3 +152,16 @@ def test_impl_options_are_one_set_shared_by_every_command() -> None:
             True, ["reference"], ["x"], 3.0), command
     diff = parser.parse_args(["diff", "a", "b", "--skip-go", "--impl", "x=y"])
     assert diff.no_go and diff.impl == ["x=y"] and not hasattr(diff, "only_impl")
+
+
+def test_report_alias_builds_the_same_run_config_as_run() -> None:
+    """`report` takes run's selection and judging options and turns them into the same config."""
+    from harness.cli import run_config
+
+    parser = build_parser()
+    common = ["-k", "decode", "--tag", "decode", "--xfail", "mine=x.txt",
+              "--no-strict-messages", "--enforce-recommended", "--skip-go", "--root", "."]
+    run_args = parser.parse_args(["run", *common])
+    report_args = parser.parse_args(["report", "--html", "x.html", *common])
+    assert run_config(args=report_args) == run_config(args=run_args)
+    assert run_config(args=report_args).tags == ("decode",)
