@@ -149,7 +149,7 @@ class LineClient:
 
     def checked(self, req: Mapping[str, Any]) -> dict[str, Any]:
         """Like request, but a failure response raises ProtocolFailure."""
-        response = self.request(req)
+        response = self.request(req=req)
         if not response.get("ok"):
             raise ProtocolFailure(f"{req.get('op')}: {response.get('error')}")
         result: dict[str, Any] = response["result"]
@@ -158,7 +158,7 @@ class LineClient:
     def close(self) -> None:
         """Ask the testee to shut down and wait for it."""
         with contextlib.suppress(OSError, ValueError, json.JSONDecodeError):
-            self.request({"op": "shutdown"})
+            self.request(req={"op": "shutdown"})
         with contextlib.suppress(OSError):
             self._in.close()
         try:

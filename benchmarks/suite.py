@@ -19,8 +19,9 @@ from benchmarks.common import (
     median,
 )
 from harness.data import CaseResult
-from harness.runner import RunOptions, golden_path, run_case, run_matrix
+from harness.runner import RunOptions, golden_path, run_case
 from harness.sandbox import CaseSandbox
+from harness.session import Execution
 from harness.spec import Case, load_cases
 from harness.testee import InProcessTestee, SubprocessTestee, Testee
 
@@ -155,13 +156,12 @@ def run(
     for _ in range(repeats):
         results.clear()
         start = time.perf_counter()
-        run_matrix(
+        Execution(
             cases=cases,
             testees=[InProcessTestee(name="reference"),
                      SubprocessTestee(name=GO_YARDSTICK, command=go.command)],
             options=options,
-            on_result=results.append,
-        )
+).run_all(on_result=results.append)
         matrix_runs.append(time.perf_counter() - start)
     matrix_s = median(matrix_runs)
     return {

@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from harness.protocol import Response, Success
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Expect, Step
 
 ZERO_EXPIRY = "0001-01-01T00:00:00Z"
-TOKEN_FIELDS: Mapping[str, Any] = {
+# The five oauth2.Token members with their Go zero values, in the order Go writes them.
+TOKEN_DEFAULTS: Mapping[str, Any] = {
     "access_token": "",
     "token_type": "",
     "refresh_token": "",
@@ -22,6 +24,7 @@ TOKEN_FIELDS: Mapping[str, Any] = {
 MAX_DIFF_CHARS = 2000
 BYTE_CONTEXT = 32
 _TMP_NAME = re.compile(r"\.token-cache-\d+\.tmp")
+TMP_PLACEHOLDER = ".token-cache-*.tmp"
 
 
 def cap(*, text: str, limit: int = MAX_DIFF_CHARS) -> str:
@@ -36,14 +39,19 @@ def normalise_message(*, message: str, roots: Sequence[str]) -> str:
     for root in sorted(set(roots), key=len, reverse=True):
         if root:
             message = message.replace(root, "{sandbox}")
-    return _TMP_NAME.sub(".token-cache-*.tmp", message)
+    return normalise_tmp_names(text=message)
+
+
+def normalise_tmp_names(*, text: str) -> str:
+    """Temporary file names (random per write) replaced by one placeholder."""
+    return _TMP_NAME.sub(TMP_PLACEHOLDER, text)
 
 
 def normalise_token(*, token: Any) -> Any:
     """A token with all five fields (absent → Go zero value; "" expiry → zero time)."""
     if not isinstance(token, Mapping):
         return token
-    out = dict(TOKEN_FIELDS)
+    out = dict(TOKEN_DEFAULTS)
     out.update(token)
     if out.get("expiry") == "":
         out["expiry"] = ZERO_EXPIRY
@@ -73,17 +81,17 @@ def _dict_diff(expected: Mapping[str, Any], obtained: Mapping[str, Any]) -> str:
 
 
 def check_response(
-    *, step: Step, response: Mapping[str, Any], roots: Sequence[str], strict_messages: bool
+    *, step: Step, response: Response, roots: Sequence[str], strict_messages: bool
 ) -> str | None:
     """Compare one response with the step's expectation."""
     expect: Expect = step.expect
-    if response.get("ok"):
+    if isinstance(response, Success):
         if expect.kind != "ok":
-            return f"expected error {expect.kind!r}, got success {_json(response.get('result'))}"
+            return f"expected error {expect.kind!r}, got success {_json(response.result)}"
         if expect.result is None:
             return None
         want = normalise_result(result=expect.result)
-        got = normalise_result(result=response.get("result"))
+        got = normalise_result(result=response.result)
         if want == got:
             return None
         detail = _dict_diff(want, got) if isinstance(got, Mapping) else ""
@@ -91,9 +99,8 @@ def check_response(
             text=f"result differs\n  expected: {_json(want)}\n  obtained: {_json(got)}"
             + (f"\n{_indent(detail)}" if detail else "")
         )
-    error = response.get("error") or {}
-    kind = str(error.get("kind", ""))
-    message = normalise_message(message=str(error.get("message", "")), roots=roots)
+    kind = response.kind
+    message = normalise_message(message=response.message, roots=roots)
     if expect.kind == "ok":
         return f"expected success, got error {kind!r}: {message}"
     if expect.kind == "any":
@@ -178,14 +185,17 @@ def check_final(
     if final.file_type is not None and state.file_type != final.file_type:
         diffs.append(f"{rel}: expected file type {final.file_type}, found {state.file_type}")
     if final.file_mode is not None and state.mode != final.file_mode:
-        diffs.append(f"{rel}: expected mode {_mode(final.file_mode)}, found {_mode(state.mode)}")
+        diffs.append(
+            f"{rel}: expected mode {format_mode(mode=final.file_mode)}, "
+            f"found {format_mode(mode=state.mode)}"
+        )
     parent = posixpath.dirname(rel)
     if final.dir_mode is not None or final.listing is not None:
         dstate = sandbox.read_dir(rel=parent)
         if final.dir_mode is not None and dstate.mode != final.dir_mode:
             diffs.append(
-                f"{parent or '.'}/: expected mode {_mode(final.dir_mode)}, "
-                f"found {_mode(dstate.mode)}"
+                f"{parent or '.'}/: expected mode {format_mode(mode=final.dir_mode)}, "
+                f"found {format_mode(mode=dstate.mode)}"
             )
         if final.listing is not None and dstate.listing != tuple(sorted(final.listing)):
             diffs.append(_listing_diff(parent, tuple(sorted(final.listing)), dstate.listing))
@@ -210,7 +220,8 @@ def check_final(
     return [cap(text=d) for d in diffs]
 
 
-def _mode(mode: int | None) -> str:
+def format_mode(*, mode: int | None) -> str:
+    """Permission bits as four octal digits, or `none`."""
     return "none" if mode is None else f"{mode:04o}"
 
 

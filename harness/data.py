@@ -71,6 +71,11 @@ class CaseResult:
     message: str = ""
     diffs: tuple[str, ...] = ()
 
+    def text(self) -> str:
+        """Message and differences as one text block."""
+        return "\n".join([*([self.message] if self.message else []),
+                          *(f"- {d}" for d in self.diffs)])
+
 
 @dataclass(frozen=True)
 class LoadError:
@@ -114,17 +119,10 @@ class RunResult:
         """The implementations that actually ran."""
         return tuple(i for i in self.impls if i.unavailable is None)
 
-    def totals(self, impl: str) -> dict[Outcome, int]:
+    def totals(self, *, impl: str) -> dict[Outcome, int]:
         """Count of each outcome for one implementation, in enum order, zeros omitted."""
         counts = {o: 0 for o in Outcome}
         for r in self.results:
             if r.impl == impl:
                 counts[r.outcome] += 1
         return {o: n for o, n in counts.items() if n}
-
-    def result(self, *, case_id: str, impl: str) -> CaseResult | None:
-        """The result of one cell of the matrix, if there is one."""
-        for r in self.results:
-            if r.case_id == case_id and r.impl == impl:
-                return r
-        return None

@@ -1,9 +1,18 @@
-"""One exception class per failure mode of the harness."""
+"""Every error the harness raises, under one parent, each also a fitting built-in.
+
+`HarnessError` is the root. `TesteeFailure` is what a testee can do to a run
+(crash, time out, not start): catch it, never a tuple of its children.
+`NothingToRun` is a run that cannot begin: the command line says why and exits 1.
+"""
 
 from __future__ import annotations
 
 
-class SpecError(ValueError):
+class HarnessError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+
+class SpecError(HarnessError, ValueError):
     """A case file is malformed; names the file, the case and the field path."""
 
     def __init__(self, *, file: str, case: str | None, field: str, message: str) -> None:
@@ -15,58 +24,83 @@ class SpecError(ValueError):
         super().__init__(f"{file}: {where}: at {field or '<root>'}: {message}")
 
 
-class TesteeCrashed(RuntimeError):
-    """The testee process died, closed stdout or wrote garbage on stdout."""
+class TesteeFailure(HarnessError, RuntimeError):
+    """A testee crashed, timed out or could not be started."""
 
-    def __init__(self, *, reason: str, stderr_tail: str = "") -> None:
-        self.reason = reason
+    def __init__(self, text: str, *, stderr_tail: str = "") -> None:
         self.stderr_tail = stderr_tail
-        text = reason
         if stderr_tail:
             text += "\n--- stderr tail ---\n" + stderr_tail
         super().__init__(text)
 
 
-class TesteeTimeout(TimeoutError):
+class TesteeCrashed(TesteeFailure):
+    """The testee process died, closed stdout or wrote garbage on stdout."""
+
+    def __init__(self, *, reason: str, stderr_tail: str = "") -> None:
+        self.reason = reason
+        super().__init__(reason, stderr_tail=stderr_tail)
+
+
+class TesteeTimeout(TesteeFailure, TimeoutError):
     """The testee gave no complete answer within the per-request timeout."""
 
     def __init__(self, *, op: str, seconds: float, stderr_tail: str = "") -> None:
         self.op = op
         self.seconds = seconds
-        self.stderr_tail = stderr_tail
-        text = f"no answer to {op!r} within {seconds:g}s"
-        if stderr_tail:
-            text += "\n--- stderr tail ---\n" + stderr_tail
+        super().__init__(f"no answer to {op!r} within {seconds:g}s", stderr_tail=stderr_tail)
+
+
+class TesteeUnavailable(TesteeFailure):
+    """The testee could not be started at all (missing executable, bad hello)."""
+
+    def __init__(self, text: str) -> None:
         super().__init__(text)
 
 
-class TesteeUnavailable(RuntimeError):
-    """The testee could not be started at all (missing executable, bad hello)."""
+class NotBuildable(TesteeUnavailable):
+    """The implementation cannot be had here at all (no Go toolchain, or its build failed)."""
 
 
-class XfailListError(ValueError):
+class ProtocolViolation(HarnessError, ValueError):
+    """A response line is not a protocol v1 response to the request sent."""
+
+
+class XfailListError(HarnessError, ValueError):
     """An expected-failure list is malformed or names a case that does not exist."""
 
 
-class UsageError(ValueError):
+class UsageError(HarnessError, ValueError):
     """A command-line argument is malformed (e.g. --impl without NAME=)."""
 
 
-class SandboxEscape(PermissionError):
+class SandboxEscape(HarnessError, PermissionError):
     """A case's symlinks or paths resolve outside its sandbox; the case is refused."""
 
 
-class ProjectNotFound(FileNotFoundError):
+class NothingToRun(HarnessError):
+    """A run cannot begin: no project, no cases, or a selection matching nothing."""
+
+
+class ProjectNotFound(NothingToRun, FileNotFoundError):
     """No repository root holding golden/cases could be found."""
 
 
-class CasesNotFound(FileNotFoundError):
+class CasesNotFound(NothingToRun, FileNotFoundError):
     """The cases folder is missing, or holds no case files (or no cases)."""
 
 
-class EmptySelection(LookupError):
+class EmptySelection(NothingToRun, LookupError):
     """A case selection (`-k`, `--tag`) matches no case."""
 
 
-# A run cannot even begin: the command line says why and exits 1.
-NOTHING_TO_RUN: tuple[type[Exception], ...] = (ProjectNotFound, CasesNotFound, EmptySelection)
+class DiffSetupError(HarnessError, RuntimeError):
+    """A side cannot take part in a differential run (did not start, bad hello)."""
+
+
+class Divergence(HarnessError, AssertionError):
+    """The two sides answered a step differently (hypothesis shrinks on this)."""
+
+
+class InvalidJobCount(HarnessError, ValueError):
+    """A negative --jobs."""

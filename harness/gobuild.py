@@ -170,6 +170,23 @@ def prune_old_builds(*, cache_dir: Path, testee: str, keep: str) -> list[Path]:
     return removed
 
 
+def toolchain_missing(
+    *, repo_root: Path, sources: Sequence[Path], go: str | None = None
+) -> dict[str, str] | None:
+    """Why each testee cannot be built when no go command is on PATH; None when one is.
+
+    Cheap (no build, no subprocess), so selecting implementations can tell early.
+    """
+    if go is not None or shutil.which("go") is not None:
+        return None
+    root = repo_root.resolve()
+    return {
+        go_testee_name(source=s): "go toolchain not found on PATH (needed to build "
+        f"{s.resolve().relative_to(root).as_posix()})"
+        for s in sources
+    }
+
+
 def discover_go_testees(
     *,
     repo_root: Path,
@@ -184,16 +201,11 @@ def discover_go_testees(
         s for s in find_testee_dirs(repo_root=repo_root)
         if include is None or include(go_testee_name(source=s))
     ]
+    missing = toolchain_missing(repo_root=repo_root, sources=sources, go=go)
+    if missing is not None:
+        return [GoUnavailable(name=n, reason=why) for n, why in missing.items()]
     go = go if go is not None else shutil.which("go")
-    if go is None:
-        return [
-            GoUnavailable(
-                name=go_testee_name(source=s),
-                reason="go toolchain not found on PATH (needed to build "
-                f"{s.relative_to(repo_root).as_posix()})",
-            )
-            for s in sources
-        ]
+    assert go is not None
     cache_dir = (cache_dir if cache_dir is not None else repo_root / ".cache" / "testees").resolve()
     env = build_env(repo_root=repo_root)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.checks import byte_diff, cap, join_diffs
 from harness.data import LoadError, Outcome
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.pool import TesteePool
 from harness.runner import RunOptions, golden_path, run_case
 from harness.sandbox import CaseSandbox
 from harness.spec import Case
@@ -109,12 +109,13 @@ def sync_golden(
     gdir = options.golden_dir
     entries: list[GoldenEntry] = []
     wanted: set[str] = set()
-    try:
-        testee.start()
-    except (TesteeUnavailable, TesteeCrashed, TesteeTimeout) as exc:
+    pool = TesteePool(testees=(testee,))
+    started = pool.start(name=testee.name)
+    if not isinstance(started, Testee):
+        why = (started.info.unavailable or "").removeprefix("failed to start: ")
         return GoldenReport(
             entries=(), load_errors=tuple(load_errors),
-            errors=(f"{testee.name}: cannot start: {exc}",),
+            errors=(f"{testee.name}: cannot start: {why}",),
         )
     try:
         for case in sorted(cases, key=lambda c: c.id):
@@ -128,7 +129,7 @@ def sync_golden(
                 continue
             entries.append(_compare(case_id=case.id, path=path, data=data, update=update))
     finally:
-        testee.close()
+        pool.close()
     known = {c.id for c in cases}
     for path in sorted(gdir.glob("*.json")) if gdir.is_dir() else []:
         case_id = path.name.removesuffix(".json")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-import os
 import shlex
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from harness import gobuild
 from harness.data import ImplInfo
-from harness.exceptions import UsageError
-from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
+from harness.exceptions import NotBuildable, UsageError
+from harness.options import DEFAULT_TIMEOUT
+from harness.testee import InProcessTestee, SubprocessTestee, Testee
 
 REFERENCE = "reference"
-REQUIRE_GO_ENV = "TOKENCACHE_COMPAT_REQUIRE_GO"
 
 
 @dataclass(frozen=True)
@@ -44,48 +43,52 @@ def parse_named_path(*, text: str, option: str) -> tuple[str, Path]:
     return name.strip(), Path(path)
 
 
-def require_go_default() -> bool:
-    """CI sets TOKENCACHE_COMPAT_REQUIRE_GO=1: a missing Go column is then an error."""
-    return os.environ.get(REQUIRE_GO_ENV, "") not in ("", "0", "false")
-
-
 def unavailable_error(*, info: ImplInfo) -> str:
     """The run error for an unavailable implementation when Go is required."""
     return f"{info.name}: unavailable ({info.unavailable}) but Go is required"
 
 
-def _gobuild() -> Any:
-    return importlib.import_module("harness.gobuild")
+class GoBuilds:
+    """The wanted Go testees, built together (in parallel) the first time one is needed.
+
+    Selecting implementations and collecting tests never build anything; the
+    first Go testee to start builds them all, so one cold build serves a run.
+    """
+
+    def __init__(self, *, repo_root: Path, cache_dir: Path | None, names: Sequence[str]) -> None:
+        self._repo_root = repo_root
+        self._cache_dir = cache_dir
+        self._names = frozenset(names)
+        self._lock = threading.Lock()
+        self._built: dict[str, gobuild.GoTestee | gobuild.GoUnavailable] | None = None
+
+    def get(self, *, name: str) -> gobuild.GoTestee | gobuild.GoUnavailable:
+        """The build of one testee (building every wanted one on first call)."""
+        with self._lock:
+            if self._built is None:
+                found = gobuild.discover_go_testees(
+                    repo_root=self._repo_root, cache_dir=self._cache_dir,
+                    include=lambda n: n in self._names,
+                )
+                self._built = {f.name: f for f in found}
+        return self._built.get(name) or gobuild.GoUnavailable(
+            name=name, reason="no such Go testee folder"
+        )
 
 
-def _go_names(*, repo_root: Path) -> list[str]:
-    """The names of every Go testee in the checkout, found without building anything."""
-    try:
-        gobuild = _gobuild()
-    except ImportError:
-        return []
-    dirs = gobuild.find_testee_dirs(repo_root=repo_root)
-    return [str(gobuild.go_testee_name(source=d)) for d in dirs]
+class GoTestee(SubprocessTestee):
+    """A Go testee whose binary is built on first start (see GoBuilds)."""
 
+    def __init__(self, *, name: str, builds: GoBuilds, timeout: float) -> None:
+        super().__init__(name=name, command=(), timeout=timeout, source="")
+        self._builds = builds
 
-def _build_go(
-    *, repo_root: Path, cache_dir: Path | None, wanted: Callable[[str], bool]
-) -> list[Any]:
-    """The wanted Go testees built (or why they cannot be)."""
-    try:
-        gobuild = _gobuild()
-    except ImportError as exc:
-        return [_Missing(name="go", reason=f"harness.gobuild is not importable: {exc}")]
-    found: list[Any] = gobuild.discover_go_testees(
-        repo_root=repo_root, cache_dir=cache_dir, include=wanted
-    )
-    return found
-
-
-@dataclass(frozen=True)
-class _Missing:
-    name: str
-    reason: str
+    def start(self) -> None:
+        built = self._builds.get(name=self.name)
+        if isinstance(built, gobuild.GoUnavailable):
+            raise NotBuildable(built.reason)
+        self.command, self.source = built.command, str(built.source)
+        super().start()
 
 
 def select_impls(
@@ -109,7 +112,8 @@ def select_impls(
     def wanted(name: str) -> bool:
         return (not only or name in only) and name not in skip
 
-    go_names = _go_names(repo_root=repo_root) if use_go else []
+    go_dirs = gobuild.find_testee_dirs(repo_root=repo_root) if use_go else []
+    go_names = [gobuild.go_testee_name(source=d) for d in go_dirs]
     known = [REFERENCE, *go_names]
     for name, _ in extras:
         if name in known:
@@ -118,30 +122,18 @@ def select_impls(
     unknown = set(only) - set(known)
     if unknown:
         raise UsageError(f"unknown implementation(s) {sorted(unknown)}; known: {known}")
-    found_go: list[Any] = []
-    if use_go and (any(wanted(n) for n in go_names) or not go_names):
-        # With no testee folder found, discovery still reports why (e.g. gobuild missing).
-        found_go = _build_go(repo_root=repo_root, cache_dir=cache_dir, wanted=wanted)
     testees: list[Testee] = []
     unavailable: list[ImplInfo] = []
     if wanted(REFERENCE):
         testees.append(InProcessTestee(name=REFERENCE))
-    for found in found_go:
-        if not wanted(found.name):
-            continue
-        command = getattr(found, "command", None)
-        if command is None:
-            reason = str(getattr(found, "reason", "unavailable"))
-            unavailable.append(ImplInfo(name=found.name, kind="subprocess", unavailable=reason))
-            continue
-        testees.append(
-            SubprocessTestee(
-                name=found.name,
-                command=tuple(command),
-                timeout=timeout,
-                source=str(getattr(found, "source", "")),
-            )
-        )
+    wanted_go = [n for n in go_names if wanted(n)]
+    no_go = gobuild.toolchain_missing(repo_root=repo_root, sources=go_dirs)
+    builds = GoBuilds(repo_root=repo_root, cache_dir=cache_dir, names=wanted_go)
+    for name in wanted_go:
+        if no_go is not None:
+            unavailable.append(ImplInfo(name=name, kind="subprocess", unavailable=no_go[name]))
+        else:
+            testees.append(GoTestee(name=name, builds=builds, timeout=timeout))
     for name, command in extras:
         if wanted(name):
             testees.append(

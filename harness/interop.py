@@ -18,11 +18,14 @@ from typing import Any
 
 from harness.checks import normalise_token
 from harness.data import RunResult
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.exceptions import TesteeFailure
 from harness.impls import REFERENCE
+from harness.options import DEFAULT_TIMEOUT
+from harness.pool import TesteePool
+from harness.protocol import LookupRequest, OpenRequest, Request, Response, StoreRequest, Success
 from harness.sandbox import CaseSandbox
-from harness.spec import Sandbox
-from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
+from harness.spec import SandboxSpec
+from harness.testee import InProcessTestee, SubprocessTestee, Testee
 
 EXTRA_KEY = "interop-extra"
 ACCOUNT_KEY = (
@@ -136,31 +139,28 @@ class _Failed(Exception):
     """A step of the interop script failed on one side."""
 
 
-def _call(testee: Testee, req: Mapping[str, Any]) -> dict[str, Any]:
+def _call(testee: Testee, req: Request) -> Response:
     try:
-        resp = testee.request(req)
-    except (TesteeCrashed, TesteeTimeout, TesteeUnavailable) as exc:
-        raise _Failed(f"{testee.name} {req['op']}: {str(exc).splitlines()[0]}") from exc
-    return resp
+        return testee.request(req=req)
+    except TesteeFailure as exc:
+        raise _Failed(f"{testee.name} {req.op}: {str(exc).splitlines()[0]}") from exc
 
 
 def _open(testee: Testee, sb: CaseSandbox) -> str | None:
     """Open the shared default-location cache; the error text when it fails."""
     env = sb.resolve_env(env={"HOME": "home"})
     testee.begin_case(env=env, umask=0o022)
-    resp = _call(testee, {"op": "open", "path": None, "env": env, "umask": 0o022})
-    if resp.get("ok"):
+    resp = _call(testee, OpenRequest(path=None, env=env, umask=0o022))
+    if isinstance(resp, Success):
         return None
-    err = resp.get("error") or {}
-    return f"{err.get('kind')}: {err.get('message', '')}".replace(str(sb.root), "{sandbox}")
+    return f"{resp.kind}: {resp.message}".replace(str(sb.root), "{sandbox}")
 
 
 def _store(testee: Testee, key: str, token: Mapping[str, Any]) -> str | None:
-    resp = _call(testee, {"op": "store", "key": key, "token": dict(token)})
-    if resp.get("ok"):
+    resp = _call(testee, StoreRequest(key=key, token=dict(token)))
+    if isinstance(resp, Success):
         return None
-    err = resp.get("error") or {}
-    return f"{testee.name} store {key!r}: {err.get('kind')}: {err.get('message', '')}"
+    return f"{testee.name} store {key!r}: {resp.kind}: {resp.message}"
 
 
 def _compare(
@@ -168,12 +168,11 @@ def _compare(
 ) -> list[TokenChange]:
     changes: list[TokenChange] = []
     for key, token in wanted.items():
-        resp = _call(testee, {"op": "lookup", "key": key})
-        if not resp.get("ok"):
-            err = resp.get("error") or {}
-            changes.append(TokenChange(phase, key, "", token, str(err.get("kind"))))
+        resp = _call(testee, LookupRequest(key=key))
+        if not isinstance(resp, Success):
+            changes.append(TokenChange(phase, key, "", token, resp.kind))
             continue
-        got = (resp.get("result") or {}).get("token")
+        got = resp.result.get("token")
         if got is None:
             changes.append(TokenChange(phase, key, "", token, "null"))
             continue
@@ -192,7 +191,7 @@ def run_pair(
     errors: list[str] = []
     readable_by_reader = readable_by_writer = True
     try:
-        with CaseSandbox(spec=Sandbox(), parent=sandbox_parent) as sb:
+        with CaseSandbox(spec=SandboxSpec(), parent=sandbox_parent) as sb:
             try:
                 why = _open(writer, sb)
                 if why is not None:
@@ -247,25 +246,18 @@ def run_interop(
     sandbox_parent: Path | None = None,
 ) -> InteropResult:
     """Every writer x reader pair (the diagonal too); testees are started and closed here."""
-    started: list[Testee] = []
-    missing = dict(unavailable or {})
-    for t in testees:
-        try:
-            t.start()
-        except (TesteeUnavailable, TesteeCrashed, TesteeTimeout) as exc:
-            missing[t.name] = f"failed to start: {exc}"
-            t.close()
-            continue
-        started.append(t)
+    pool = TesteePool(testees=testees)
     try:
+        started = pool.start_all()
+        missing = dict(unavailable or {})
+        missing.update({f.info.name: f.info.unavailable or "" for f in pool.failures()})
         cells = tuple(
             run_pair(writer=w, reader=r, sandbox_parent=sandbox_parent)
             for w in started
             for r in started
         )
     finally:
-        for t in started:
-            t.close()
+        pool.close()
     return InteropResult(impls=tuple(t.name for t in started), cells=cells, unavailable=missing)
 
 
@@ -299,96 +291,3 @@ def interop_for_run(*, run: RunResult, timeout: float = DEFAULT_TIMEOUT) -> Inte
     """The writer x reader grid over the same implementations as a case run."""
     testees, unavailable = recreate_testees(run=run, timeout=timeout)
     return run_interop(testees=testees, unavailable=unavailable)
-
-
-# -- rendering -------------------------------------------------------------------------------
-
-_SYMBOL = {OK: ".", ALTERED: "A", UNREADABLE: "U", ERROR: "E"}
-LEGEND = "  ".join(f"{s} {name}" for name, s in _SYMBOL.items())
-
-
-def render_interop_terminal(result: InteropResult) -> str:
-    """Writer rows x reader columns, then the details of every non-ok cell."""
-    names = list(result.impls)
-    width = max([len("writer \\ reader"), *(len(n) for n in names)])
-    out = ["interop: rows write, columns read", ""]
-    out.append("writer \\ reader".ljust(width) + "  " + "  ".join(names))
-    for w in names:
-        line = w.ljust(width)
-        for r in names:
-            c = result.cell(writer=w, reader=r)
-            sym = " " if c is None else _SYMBOL[c.status]
-            line += "  " + sym.ljust(len(r))
-        out.append(line.rstrip())
-    out += ["", "legend: " + LEGEND]
-    bad = [c for c in result.cells if c.status != OK]
-    if bad:
-        out += ["", "DETAILS"]
-        for c in bad:
-            out.append(f"--- {c.writer} -> {c.reader}: {c.summary()}")
-            out.extend("    " + d for d in c.details())
-    for name, why in sorted(result.unavailable.items()):
-        out.append(f"{name}: unavailable: {why}")
-    out += ["", "INTEROP OK" if result.ok else "INTEROP DIFFERENCES"]
-    return "\n".join(out) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def render_interop_markdown(result: InteropResult) -> str:
-    """The grid as a Markdown table (cells summarised), then every change."""
-    names = list(result.impls)
-    out = ["# tokencache-compat interop", "", "Rows write the file, columns read it.", ""]
-    out.append("| writer \\ reader | " + " | ".join(_md(n) for n in names) + " |")
-    out.append("|---" * (len(names) + 1) + "|")
-    for w in names:
-        cells = []
-        for r in names:
-            c = result.cell(writer=w, reader=r)
-            cells.append("" if c is None else _md(c.summary()))
-        out.append(f"| {_md(w)} | " + " | ".join(cells) + " |")
-    bad = [c for c in result.cells if c.status != OK]
-    if bad:
-        out += ["", "## Changes", ""]
-        for c in bad:
-            out += [f"### {_md(c.writer)} writes, {_md(c.reader)} reads: {_md(c.summary())}", ""]
-            out += [f"- {_md(d)}" for d in c.details()]
-            out.append("")
-    if result.unavailable:
-        out += ["", "## Unavailable", ""]
-        out += [f"- {_md(n)}: {_md(w)}" for n, w in sorted(result.unavailable.items())]
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def interop_to_dict(result: InteropResult) -> dict[str, Any]:
-    """A plain-JSON view of the grid."""
-    return {
-        "ok": result.ok,
-        "impls": list(result.impls),
-        "unavailable": dict(result.unavailable),
-        "tokens": {k: dict(v) for k, v in INTEROP_TOKENS.items()},
-        "extra": {EXTRA_KEY: dict(EXTRA_TOKEN)},
-        "cells": [
-            {
-                "writer": c.writer,
-                "reader": c.reader,
-                "status": c.status,
-                "readable_by_reader": c.readable_by_reader,
-                "readable_by_writer": c.readable_by_writer,
-                "changes": [
-                    {"phase": t.phase, "key": t.key, "field": t.field, "wrote": t.wrote,
-                     "read": t.read}
-                    for t in c.changes
-                ],
-                "errors": list(c.errors),
-            }
-            for c in result.cells
-        ],
-    }
-
-
-def render_interop_json(result: InteropResult) -> str:
-    """The JSON text of the grid."""
-    return json.dumps(interop_to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.exceptions import ProjectNotFound
 
@@ -69,3 +71,12 @@ class ProjectPaths:
             golden_dir=golden_dir or root / "golden" / "files",
             xfail_dir=xfail_dir or root / "adapters" / "xfail",
         )
+
+
+def project_paths(*, values: Mapping[str, Any], start: Path | None = None) -> ProjectPaths:
+    """Paths from the path options (`--root` first, then autodetection from `start`)."""
+    root = values.get("root") or find_repo_root(start=start)
+    return ProjectPaths.at(
+        root=root, cases_dir=values.get("cases"), golden_dir=values.get("golden_dir"),
+        xfail_dir=values.get("xfail_dir"),
+    )

@@ -1,10 +1,13 @@
 """pytest plugin: spec cases as parametrized case x implementation items.
 
-Only options, a fixture and hooks live here; the work is done by harness.session.CasePlan.
-Turn collection on with `--tokencache-cases` or the ini option `tokencache_cases = true`;
-a test requests the `tokencache_case` fixture (see tests/core/test_harness_spec_cases.py).
-An unavailable implementation is one skipped item, `unavailable[NAME]` (a failing one
-when TOKENCACHE_COMPAT_REQUIRE_GO is set); a run that cannot begin is one failing item.
+Only options, a fixture and hooks live here; the work is done by
+harness.session.Execution, configured from the same option table as the command
+line (harness.options, each flag prefixed `--tokencache-`). Turn collection on
+with `--tokencache-cases` or the ini option `tokencache_cases = true`; a test
+requests the `tokencache_case` fixture (tests/core/test_harness_spec_cases.py).
+Collecting builds and starts nothing (`pytest --co` compiles no Go); the first
+item of a Go column builds it. The fixture fails the test itself on a failing,
+crashing or erroring case, so a test body cannot pass one by ignoring it.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import pytest
 
 from harness.data import CaseResult, Outcome
 from harness.exceptions import ProjectNotFound
-from harness.impls import require_go_default
-from harness.paths import ProjectPaths, find_repo_root
-from harness.session import CasePlan, PlanItem, RunConfig
+from harness.options import PATH_OPTIONS, RUN_OPTIONS, add_to_pytest, plugin_values
+from harness.paths import project_paths
+from harness.session import Execution, PlanItem, ProblemPlan, plan_for, run_config
 
-_PLAN = pytest.StashKey[CasePlan]()
+_PLAN = pytest.StashKey[Execution | ProblemPlan]()
+_RESULT = pytest.StashKey[tuple[str, CaseResult]]()
 
 
 class SpecCaseWarning(UserWarning):
@@ -31,17 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tokencache", "tokencache-compat spec cases")
     group.addoption("--tokencache-cases", action="store_true", default=None,
                     help="collect spec cases as case x implementation items")
-    group.addoption("--tokencache-root", default=None, help="repository root (default: detect)")
-    group.addoption("--tokencache-impl", action="append", default=[], metavar="NAME=CMD",
-                    help="extra testee command; repeatable")
-    group.addoption("--tokencache-skip-impl", action="append", default=[], metavar="NAME",
-                    help="leave out an implementation; repeatable")
-    group.addoption("--tokencache-no-go", action="store_true", default=False,
-                    help="do not build or run the Go testees")
-    group.addoption("--tokencache-k", default=None, metavar="SUBSTRING",
-                    help="only cases whose id contains SUBSTRING")
-    group.addoption("--tokencache-no-strict-messages", action="store_true", default=False)
-    group.addoption("--tokencache-enforce-recommended", action="store_true", default=False)
+    add_to_pytest(group=group, options=(*PATH_OPTIONS, *RUN_OPTIONS))
     parser.addini("tokencache_cases", "collect spec cases (true/false)", type="bool",
                   default=False)
 
@@ -51,27 +45,16 @@ def _enabled(config: pytest.Config) -> bool:
     return bool(flag) if flag is not None else bool(config.getini("tokencache_cases"))
 
 
-def _plan(config: pytest.Config) -> CasePlan:
+def _plan(config: pytest.Config) -> Execution | ProblemPlan:
     plan = config.stash.get(_PLAN, None)
     if plan is None:
-        root_opt = config.getoption("--tokencache-root")
+        values = plugin_values(get=config.getoption, options=(*PATH_OPTIONS, *RUN_OPTIONS))
         try:
-            root = Path(root_opt) if root_opt else find_repo_root(start=config.rootpath)
+            paths = project_paths(values=values, start=Path(config.rootpath))
         except ProjectNotFound as exc:
-            plan = CasePlan(config=None, problem=str(exc))
+            plan = plan_for(config=None, problem=str(exc))
         else:
-            plan = CasePlan(
-                config=RunConfig(
-                    paths=ProjectPaths.at(root=root),
-                    substring=config.getoption("--tokencache-k"),
-                    extra_impls=tuple(config.getoption("--tokencache-impl")),
-                    use_go=not config.getoption("--tokencache-no-go"),
-                    skip_impls=tuple(config.getoption("--tokencache-skip-impl")),
-                    strict_messages=not config.getoption("--tokencache-no-strict-messages"),
-                    enforce_recommended=config.getoption("--tokencache-enforce-recommended"),
-                    require_go=require_go_default(),
-                )
-            )
+            plan = plan_for(config=run_config(values=values, paths=paths))
         config.stash[_PLAN] = plan
     return plan
 
@@ -101,13 +84,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture
 def tokencache_case(request: pytest.FixtureRequest) -> CaseResult:
-    """The judged result of one case on one implementation; skips and xfails map to pytest's."""
+    """The judged result of one case on one implementation.
+
+    Skips and expected failures map to pytest's; a failing, crashing, timed-out
+    or erroring case (or an unexpected pass) fails the test after its body.
+    """
     item: PlanItem = request.param
-    result = _plan(request.config).run(item=item)
+    result = _plan(request.config).run_item(item=item)
     if result.outcome is Outcome.SKIPPED:
         pytest.skip(result.message)
     if result.outcome is Outcome.XFAIL:
         pytest.xfail(result.message)
     if result.outcome is Outcome.WARN:
         warnings.warn(SpecCaseWarning(f"{item.label}: {result.message}"), stacklevel=1)
+    request.node.stash[_RESULT] = (item.label, result)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    # After the test body: an unexpected outcome fails the test as a failure (not a
+    # setup error), whatever the body did with the result.
+    returned = yield
+    got = item.stash.get(_RESULT, None)
+    if got is not None and got[1].outcome.unexpected:
+        label, result = got
+        pytest.fail(f"{label}: {result.outcome.value}\n{result.text()}", pytrace=False)
+    return returned

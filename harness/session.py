@@ -1,26 +1,30 @@
-"""Assembling a run from options: cases, implementations, expected failures."""
+"""One execution core: a run assembled from options, then run cell by cell and judged.
+
+`Execution` is what every case run goes through: the `run` and `report`
+commands (`run_all`) and the pytest plugin (`items`, `run_item`). It starts
+testees through one TesteePool, runs cases with runner.run_case and judges with
+one Judge, so start failures, unavailable Go, require-go, expected failures,
+stale entries and unexpected passes are handled once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from harness.data import CaseResult, ImplInfo, LoadError, Outcome, RunResult
-from harness.exceptions import NOTHING_TO_RUN, XfailListError
+from harness.exceptions import NothingToRun, XfailListError
 from harness.impls import parse_impl_arg, parse_named_path, select_impls, unavailable_error
+from harness.judge import Expectations, Judge
+from harness.options import DEFAULT_TIMEOUT
 from harness.paths import ProjectPaths
-from harness.runner import (
-    Expectations,
-    RunOptions,
-    judge,
-    run_case,
-    run_matrix,
-    stale_xfail_results,
-    start_testees,
-)
+from harness.pool import TesteePool
+from harness.runner import RunOptions, run_case
+from harness.sandbox import fast_sandbox_parent
 from harness.spec import Case, load_cases, require_selection, select_cases
-from harness.testee import DEFAULT_TIMEOUT, Testee
+from harness.testee import Testee
 from harness.xfail import default_xfail_path, load_xfail_file
 
 
@@ -41,6 +45,24 @@ class RunConfig:
     timeout: float = DEFAULT_TIMEOUT
     require_go: bool = False
     extra_testees: tuple[Testee, ...] = field(default=())
+
+
+def run_config(*, values: Mapping[str, Any], paths: ProjectPaths) -> RunConfig:
+    """The run configuration that the values of options.RUN_OPTIONS describe."""
+    return RunConfig(
+        paths=paths,
+        substring=values.get("substring"),
+        tags=tuple(values.get("tag") or ()),
+        extra_impls=tuple(values.get("impl") or ()),
+        xfail_files=tuple(values.get("xfail") or ()),
+        strict_messages=not values.get("no_strict_messages"),
+        enforce_recommended=bool(values.get("enforce_recommended")),
+        use_go=not values.get("no_go"),
+        only_impls=tuple(values.get("only_impl") or ()),
+        skip_impls=tuple(values.get("skip_impl") or ()),
+        timeout=float(values.get("timeout") or DEFAULT_TIMEOUT),
+        require_go=bool(values.get("require_go")),
+    )
 
 
 def load_expectations(
@@ -66,79 +88,6 @@ def load_expectations(
 
 
 @dataclass(frozen=True)
-class PreparedRun:
-    """A run ready to go: the selected cases, testees (not started) and what is wrong."""
-
-    cases: tuple[Case, ...]
-    known_ids: frozenset[str]
-    testees: tuple[Testee, ...]
-    unavailable: tuple[ImplInfo, ...]
-    expectations: Expectations
-    options: RunOptions
-    load_errors: tuple[LoadError, ...] = ()
-    harness_errors: tuple[str, ...] = ()
-    require_go: bool = False
-
-
-def prepare_run(*, config: RunConfig) -> PreparedRun:
-    """Load, select cases and implementations, read expected-failure lists.
-
-    Raises CasesNotFound or EmptySelection when there is nothing to run.
-    """
-    for text in config.extra_impls:
-        parse_impl_arg(text=text)  # a malformed --impl is a usage error before all else
-    loaded = load_cases(cases_dir=config.paths.cases_dir)
-    cases = select_cases(cases=loaded.cases, substring=config.substring, tags=config.tags)
-    require_selection(loaded=loaded, selected=cases, substring=config.substring, tags=config.tags)
-    selection = select_impls(
-        repo_root=config.paths.root,
-        extra=config.extra_impls,
-        use_go=config.use_go,
-        only=config.only_impls,
-        skip=config.skip_impls,
-        timeout=config.timeout,
-        require_go=config.require_go,
-    )
-    testees = (*selection.testees, *config.extra_testees)
-    expectations, xfail_errors = load_expectations(
-        config=config, impls=[t.name for t in testees]
-    )
-    return PreparedRun(
-        cases=tuple(cases),
-        known_ids=frozenset(c.id for c in loaded.cases),
-        testees=testees,
-        unavailable=selection.unavailable,
-        expectations=expectations,
-        options=RunOptions(
-            golden_dir=config.paths.golden_dir,
-            strict_messages=config.strict_messages,
-            enforce_recommended=config.enforce_recommended,
-        ),
-        load_errors=loaded.errors,
-        harness_errors=(*selection.errors, *xfail_errors),
-        require_go=config.require_go and config.use_go,
-    )
-
-
-def execute_run(
-    *, config: RunConfig, on_result: Callable[[CaseResult], None] | None = None
-) -> RunResult:
-    """Load, select, run and judge: the whole `run` command minus rendering."""
-    prepared = prepare_run(config=config)
-    return run_matrix(
-        cases=prepared.cases,
-        testees=prepared.testees,
-        options=prepared.options,
-        expectations=prepared.expectations,
-        known_ids=set(prepared.known_ids),
-        unavailable=prepared.unavailable,
-        load_errors=prepared.load_errors,
-        harness_errors=prepared.harness_errors,
-        on_result=on_result,
-    )
-
-
-@dataclass(frozen=True)
 class PlanItem:
     """One cell to run (case on impl), or a problem/skip that must show up as such."""
 
@@ -149,59 +98,157 @@ class PlanItem:
     skip: str | None = None
 
 
-class CasePlan:
-    """Cases x implementations run one cell at a time (the pytest plugin's core).
+class Execution:
+    """A prepared run: cases x implementations, run one cell at a time, then closed.
 
-    Testees start lazily and live until `close`, so a process serves every case.
-    A run that cannot begin (no project, no cases, empty selection) is one problem item.
+    Testees start on first use and live until `close`, so a process serves
+    every case. Nothing is built or started before the first cell runs.
     """
 
-    def __init__(self, *, config: RunConfig | None, problem: str | None = None) -> None:
-        self._problems: list[str] = [] if problem is None else [problem]
-        prepared: PreparedRun | None = None
-        if config is not None:
-            try:
-                prepared = prepare_run(config=config)
-            except NOTHING_TO_RUN as exc:
-                self._problems.append(str(exc))
-        self.cases = {c.id: c for c in prepared.cases} if prepared else {}
-        self.known_ids = set(prepared.known_ids) if prepared else set()
-        self.testees = {t.name: t for t in prepared.testees} if prepared else {}
-        self.unavailable = prepared.unavailable if prepared else ()
-        self.expectations = prepared.expectations if prepared else Expectations()
-        self.options = prepared.options if prepared else RunOptions(golden_dir=Path())
-        self._require_go = prepared.require_go if prepared else False
-        # With Go required, each unavailable Go column is its own failing item.
-        shown = (
-            {unavailable_error(info=u) for u in self.unavailable} if self._require_go else set()
+    def __init__(
+        self,
+        *,
+        cases: Sequence[Case],
+        testees: Sequence[Testee],
+        options: RunOptions,
+        expectations: Expectations | None = None,
+        known_ids: AbstractSet[str] | None = None,
+        unavailable: Sequence[ImplInfo] = (),
+        load_errors: Sequence[LoadError] = (),
+        harness_errors: Sequence[str] = (),
+        require_go: bool = False,
+    ) -> None:
+        self.cases: dict[str, Case] = {c.id: c for c in cases}
+        self.known_ids = frozenset(known_ids if known_ids is not None else self.cases)
+        self.load_errors = tuple(load_errors)
+        self.require_go = require_go
+        self.pool = TesteePool(testees=testees, unavailable=unavailable, require_go=require_go)
+        self.judge = Judge(
+            expectations=expectations or Expectations(),
+            enforce_recommended=options.enforce_recommended,
         )
-        if prepared:
-            self._problems += [
-                *(f"case file error: {e}" for e in prepared.load_errors),
-                *(e for e in prepared.harness_errors if e not in shown),
-            ]
-        self._started: dict[str, str | None] = {}  # impl → None when started, else why not
+        self.options = options
+        self.harness_errors = tuple(harness_errors)
+
+    @classmethod
+    def from_config(cls, *, config: RunConfig) -> Execution:
+        """Load and select cases and implementations, read expected-failure lists.
+
+        Raises NothingToRun (no cases folder, an empty selection) and UsageError.
+        """
+        for text in config.extra_impls:
+            parse_impl_arg(text=text)  # a malformed --impl is a usage error before all else
+        loaded = load_cases(cases_dir=config.paths.cases_dir)
+        cases = select_cases(cases=loaded.cases, substring=config.substring, tags=config.tags)
+        require_selection(
+            loaded=loaded, selected=cases, substring=config.substring, tags=config.tags
+        )
+        selection = select_impls(
+            repo_root=config.paths.root,
+            extra=config.extra_impls,
+            use_go=config.use_go,
+            only=config.only_impls,
+            skip=config.skip_impls,
+            timeout=config.timeout,
+            require_go=config.require_go,
+        )
+        testees = (*selection.testees, *config.extra_testees)
+        expectations, xfail_errors = load_expectations(
+            config=config, impls=[t.name for t in testees]
+        )
+        return cls(
+            cases=cases,
+            testees=testees,
+            options=RunOptions(
+                golden_dir=config.paths.golden_dir,
+                strict_messages=config.strict_messages,
+                enforce_recommended=config.enforce_recommended,
+                sandbox_parent=fast_sandbox_parent(),
+            ),
+            expectations=expectations,
+            known_ids={c.id for c in loaded.cases},
+            unavailable=selection.unavailable,
+            load_errors=loaded.errors,
+            harness_errors=(*selection.errors, *xfail_errors),
+            require_go=config.require_go and config.use_go,
+        )
+
+    @property
+    def impl_names(self) -> list[str]:
+        """The implementations that may run, in column order."""
+        return list(self.pool.testees)
+
+    @property
+    def unavailable(self) -> tuple[ImplInfo, ...]:
+        """Implementations known before any start to be missing (no Go on PATH)."""
+        return self.pool.unavailable
+
+    def run_cell(self, *, case_id: str, impl: str) -> CaseResult:
+        """Run one case on one implementation (starting it on first use) and judge it."""
+        got = self.pool.start(name=impl)
+        if not isinstance(got, Testee):
+            if got.error is None:  # an unbuildable column that is not required
+                return CaseResult(case_id=case_id, impl=impl, outcome=Outcome.SKIPPED,
+                                  message=f"{impl}: {got.info.unavailable}")
+            return CaseResult(case_id=case_id, impl=impl, outcome=Outcome.ERROR,
+                              message=got.error)
+        case = self.cases[case_id]
+        return self.judge.judge(raw=run_case(case=case, testee=got, options=self.options),
+                                case=case)
+
+    def stale(self) -> list[CaseResult]:
+        """Errors for expected-failure entries naming no case."""
+        return self.judge.stale(known_ids=self.known_ids, impls=self.impl_names)
+
+    def run_all(self, *, on_result: Callable[[CaseResult], None] | None = None) -> RunResult:
+        """Every case on every implementation (one implementation at a time), judged."""
+        cells: dict[tuple[str, str], CaseResult] = {}
+        ran: list[str] = []
+        try:
+            for impl in self.impl_names:
+                if not isinstance(self.pool.start(name=impl), Testee):
+                    continue  # the column shows as unavailable, not as cells
+                ran.append(impl)
+                for case_id in self.cases:
+                    judged = self.run_cell(case_id=case_id, impl=impl)
+                    cells[(case_id, impl)] = judged
+                    if on_result is not None:
+                        on_result(judged)
+            infos = self.pool.infos()
+        finally:
+            self.close()
+        ordered = [cells[(c, n)] for c in self.cases for n in ran if (c, n) in cells]
+        ordered += self.judge.stale(known_ids=self.known_ids, impls=ran)
+        return RunResult(
+            impls=infos,
+            results=tuple(ordered),
+            load_errors=self.load_errors,
+            harness_errors=(*self.harness_errors, *self.pool.errors()),
+            case_ids=tuple(self.cases),
+        )
 
     def items(self) -> list[PlanItem]:
-        """Every cell, every unavailable implementation, then every problem, stably ordered."""
+        """Every cell, every unavailable implementation, every problem, stably ordered."""
         out = [
             PlanItem(label=f"{cid}[{impl}]", case_id=cid, impl=impl)
             for cid in self.cases
-            for impl in self.testees
+            for impl in self.impl_names
         ]
         for u in self.unavailable:
             why = u.unavailable or "unavailable"
             out.append(
                 PlanItem(label=f"unavailable[{u.name}]", case_id="", impl=u.name,
-                         problem=unavailable_error(info=u) if self._require_go else None,
-                         skip=None if self._require_go else f"{u.name}: {why}")
+                         problem=unavailable_error(info=u) if self.require_go else None,
+                         skip=None if self.require_go else f"{u.name}: {why}")
             )
-        for n, text in enumerate(self._problems, start=1):
+        shown = {unavailable_error(info=u) for u in self.unavailable} if self.require_go else set()
+        problems = [
+            *(f"case file error: {e}" for e in self.load_errors),
+            *(e for e in self.harness_errors if e not in shown),
+        ]
+        for n, text in enumerate(problems, start=1):
             out.append(PlanItem(label=f"harness-problem-{n}", case_id="", impl="", problem=text))
-        stale = stale_xfail_results(
-            expectations=self.expectations, known_ids=self.known_ids, impls=list(self.testees)
-        )
-        for r in stale:
+        for r in self.stale():
             out.append(
                 PlanItem(
                     label=f"stale-xfail:{r.case_id}[{r.impl}]", case_id=r.case_id, impl=r.impl,
@@ -210,8 +257,8 @@ class CasePlan:
             )
         return out
 
-    def run(self, *, item: PlanItem) -> CaseResult:
-        """Run one cell (starting its testee on first use) and judge it."""
+    def run_item(self, *, item: PlanItem) -> CaseResult:
+        """The judged result of one item."""
         if item.problem is not None:
             return CaseResult(
                 case_id=item.case_id, impl=item.impl, outcome=Outcome.ERROR, message=item.problem
@@ -220,25 +267,43 @@ class CasePlan:
             return CaseResult(
                 case_id=item.case_id, impl=item.impl, outcome=Outcome.SKIPPED, message=item.skip
             )
-        testee = self.testees[item.impl]
-        if item.impl not in self._started:
-            started, _, errors = start_testees(testees=[testee])
-            self._started[item.impl] = None if started else "; ".join(errors)
-        why = self._started[item.impl]
-        if why is not None:
-            return CaseResult(
-                case_id=item.case_id, impl=item.impl, outcome=Outcome.ERROR, message=why
-            )
-        case = self.cases[item.case_id]
-        raw = run_case(case=case, testee=testee, options=self.options)
-        return judge(
-            raw=raw, case=case, expectations=self.expectations,
-            enforce_recommended=self.options.enforce_recommended,
-        )
+        return self.run_cell(case_id=item.case_id, impl=item.impl)
 
     def close(self) -> None:
         """Stop every testee that was started."""
-        for name, why in self._started.items():
-            if why is None:
-                self.testees[name].close()
-        self._started.clear()
+        self.pool.close()
+
+
+class ProblemPlan:
+    """Stands in for an Execution when a run cannot begin: one failing item saying why."""
+
+    def __init__(self, *, problem: str) -> None:
+        self.problem = problem
+
+    def items(self) -> list[PlanItem]:
+        """The one problem item."""
+        return [PlanItem(label="harness-problem-1", case_id="", impl="", problem=self.problem)]
+
+    def run_item(self, *, item: PlanItem) -> CaseResult:
+        """The problem, as an error."""
+        return CaseResult(case_id="", impl="", outcome=Outcome.ERROR, message=item.problem or "")
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+def plan_for(*, config: RunConfig | None, problem: str | None = None) -> Execution | ProblemPlan:
+    """An Execution, or a ProblemPlan when there is nothing to run (the plugin's entry)."""
+    if config is None:
+        return ProblemPlan(problem=problem or "no configuration")
+    try:
+        return Execution.from_config(config=config)
+    except NothingToRun as exc:
+        return ProblemPlan(problem=str(exc))
+
+
+def execute_run(
+    *, config: RunConfig, on_result: Callable[[CaseResult], None] | None = None
+) -> RunResult:
+    """Load, select, run and judge: the whole `run` command minus rendering."""
+    return Execution.from_config(config=config).run_all(on_result=on_result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,7 +51,7 @@ class SymlinkSpec:
 
 
 @dataclass(frozen=True)
-class Sandbox:
+class SandboxSpec:
     """What exists in the sandbox before the first step."""
 
     home: bool = True
@@ -79,11 +80,6 @@ class Step:
     op: str
     fields: Mapping[str, Any]
     expect: Expect = EXPECT_SUCCESS
-
-    @property
-    def protocol_op(self) -> str:
-        """The protocol op this step is sent as (`delete` is a `store` of null)."""
-        return "store" if self.op == "delete" else self.op
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,7 @@ class Case:
     tags: tuple[str, ...] = ()
     level: str = "required"
     go_crash: str | None = None
-    sandbox: Sandbox = Sandbox()
+    sandbox: SandboxSpec = SandboxSpec()
     env: Mapping[str, str | None] = field(default_factory=lambda: dict(DEFAULT_ENV))
     final: Final = Final()
     file: str = ""
@@ -166,10 +162,6 @@ class LoadedCases:
 
     cases: tuple[Case, ...]
     errors: tuple[LoadError, ...]
-
-    def by_id(self) -> dict[str, Case]:
-        """Cases keyed by id."""
-        return {c.id: c for c in self.cases}
 
 
 @cache
@@ -225,11 +217,12 @@ def load_case_file(*, path: Path) -> tuple[list[Case], list[LoadError]]:
     """Load one case file; good cases load even when their neighbours are malformed."""
     name = path.name
     try:
-        doc = json.loads(path.read_bytes())
+        data = path.read_bytes()
+        doc = json.loads(data)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return [], [LoadError(file=name, case=None, field="", message=f"unreadable JSON: {exc}")]
     by_case: dict[int, jsonschema.ValidationError] = {}
-    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path))):
+    for err in _schema_errors(data=data, doc=doc):
         p = list(err.absolute_path)
         if len(p) >= 2 and p[0] == "cases" and isinstance(p[1], int):
             current = by_case.get(p[1])
@@ -257,6 +250,22 @@ def load_case_file(*, path: Path) -> tuple[list[Case], list[LoadError]]:
         except SpecError as exc:
             errors.append(LoadError(file=name, case=label, field=exc.field, message=exc.message))
     return cases, errors
+
+
+# Validation is about a third of the CPU of loading the suite; a file's errors
+# depend only on its bytes, so they are kept per content hash for the process.
+_SCHEMA_ERRORS: dict[bytes, tuple[jsonschema.ValidationError, ...]] = {}
+
+
+def _schema_errors(*, data: bytes, doc: Any) -> tuple[jsonschema.ValidationError, ...]:
+    digest = hashlib.sha256(data).digest()
+    found = _SCHEMA_ERRORS.get(digest)
+    if found is None:
+        found = tuple(
+            sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
+        )
+        _SCHEMA_ERRORS[digest] = found
+    return found
 
 
 def _depth(err: jsonschema.ValidationError) -> int:
@@ -354,7 +363,7 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
             link=link, target=s["target"], case_id=cid, fld=f"sandbox.symlinks[{i}].target"
         )
         links.append(SymlinkSpec(path=link, target=s["target"]))
-    sandbox = Sandbox(
+    sandbox = SandboxSpec(
         home=bool(sb.get("home", True)),
         umask=_octal(sb.get("umask"), 0o022) or 0,
         dirs=dirs,

@@ -12,33 +12,39 @@ import tempfile
 import time
 import traceback
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from harness.data import ImplInfo
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.exceptions import (
+    ProtocolViolation,
+    TesteeCrashed,
+    TesteeFailure,
+    TesteeTimeout,
+    TesteeUnavailable,
+)
+from harness.options import DEFAULT_TIMEOUT
+from harness.protocol import (
+    Hello,
+    HelloRequest,
+    OpenRequest,
+    Request,
+    Response,
+    ShutdownRequest,
+    parse_hello,
+    parse_response,
+    show,
+    wire,
+)
 from harness.sandbox import remove_tree
 
-DEFAULT_TIMEOUT = 10.0
+__all__ = ["DEFAULT_TIMEOUT", "HOME_PREFIX", "InProcessTestee", "SubprocessTestee", "Testee"]
+
 STDERR_TAIL_BYTES = 4096
 HOME_PREFIX = "tokencache-compat-home-"
-
-Response = dict[str, Any]
-
-
-def _check_hello(raw: Mapping[str, Any]) -> dict[str, Any]:
-    if not raw.get("ok") or not isinstance(raw.get("result"), Mapping):
-        raise TesteeUnavailable(f"hello failed: {json.dumps(raw, sort_keys=True)}")
-    hello = dict(raw["result"])
-    if hello.get("protocol") != 1:
-        raise TesteeUnavailable(f"hello: unsupported protocol {hello.get('protocol')!r}")
-    for key in ("ops", "dual_store_via"):
-        value = hello.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise TesteeUnavailable(f"hello: {key} must be a list of strings")
-        hello[key] = value
-    return hello
 
 
 def _environ_snapshot() -> dict[Any, Any]:
@@ -78,11 +84,11 @@ class Testee(ABC):
 
     def __init__(self, *, name: str) -> None:
         self.name = name
-        self._hello: dict[str, Any] | None = None
-        self.last_hello: dict[str, Any] | None = None  # survives a crash, for reports
+        self._hello: Hello | None = None
+        self.last_hello: Hello | None = None  # survives a crash, for reports
 
     @property
-    def hello(self) -> dict[str, Any]:
+    def hello(self) -> Hello:
         """The hello of the current process (starting it if needed)."""
         if self._hello is None:
             self.start()
@@ -91,7 +97,7 @@ class Testee(ABC):
 
     @abstractmethod
     def start(self) -> None:
-        """Start (or restart) and ask hello; raises TesteeUnavailable/Crashed/Timeout."""
+        """Start (or restart) and ask hello; raises a TesteeFailure."""
 
     @abstractmethod
     def info(self) -> ImplInfo:
@@ -103,17 +109,21 @@ class Testee(ABC):
             self.start()
 
     @abstractmethod
-    def request(self, req: Mapping[str, Any]) -> Response:
+    def request(self, *, req: Request) -> Response:
         """Send one request (an id is added) and return its response."""
 
-    def submit(self, req: Mapping[str, Any]) -> Callable[[], Response]:
+    def submit(self, *, req: Request) -> Callable[[], Response]:
         """Send one request; the returned call waits for its response.
 
         Lets a caller overlap a subprocess's work with its own. This default
         answers at once; errors are raised by the submit or by the wait.
         """
-        response = self.request(req)
+        response = self.request(req=req)
         return lambda: response
+
+    def alive(self) -> bool:
+        """True while the implementation can answer without a restart."""
+        return True
 
     def end_case(self) -> None:  # noqa: B027 - optional hook
         """Forget per-case state."""
@@ -158,7 +168,8 @@ class InProcessTestee(Testee):
 
     def start(self) -> None:
         self._session = self._make_session()
-        self._hello = _check_hello(self._call({"id": 0, "op": "hello"}))
+        self._next_id += 1
+        self._hello = parse_hello(response=self._call(HelloRequest(), self._next_id))
         self.last_hello = self._hello
 
     def info(self) -> ImplInfo:
@@ -166,7 +177,7 @@ class InProcessTestee(Testee):
             name=self.name,
             kind="in-process",
             command=("python", "-m", "reference_impl"),
-            hello=self.last_hello,
+            hello=None if self.last_hello is None else self.last_hello.raw,
             source="reference_impl (in-process)",
         )
 
@@ -180,11 +191,11 @@ class InProcessTestee(Testee):
         self._session = None
         self._env = {}
 
-    def request(self, req: Mapping[str, Any]) -> Response:
+    def request(self, *, req: Request) -> Response:
         self._next_id += 1
-        return self._call({**req, "id": self._next_id})
+        return self._call(req, self._next_id)
 
-    def _call(self, req: Mapping[str, Any]) -> Response:
+    def _call(self, req: Request, rid: int) -> Response:
         # The session may read HOME at any call, so the case env (never the harness's
         # own HOME) is in force around every call, and restored afterwards.
         saved = _environ_snapshot()
@@ -192,7 +203,7 @@ class InProcessTestee(Testee):
         old_mask = os.umask(self._umask)
         try:
             _apply_env(self._env)
-            response = self._session.handle(req)
+            doc = self._session.handle(wire(request=req, request_id=rid))
         except Exception as exc:  # a bug in the reference is its crash
             raise TesteeCrashed(
                 reason=f"reference raised {type(exc).__name__}: {exc}\n"
@@ -202,9 +213,10 @@ class InProcessTestee(Testee):
             os.umask(old_mask)
             _apply_env(before)
             _restore_environ(saved)
-        if not isinstance(response, dict) or response.get("id") != req["id"]:
-            raise TesteeCrashed(reason=f"reference returned a bad response: {response!r}")
-        return response
+        try:
+            return parse_response(doc=doc, expected_id=rid)
+        except ProtocolViolation as exc:
+            raise TesteeCrashed(reason=f"reference returned a bad response: {exc}") from exc
 
 
 class SubprocessTestee(Testee):
@@ -225,7 +237,7 @@ class SubprocessTestee(Testee):
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: str | None = None
         self._sel: selectors.BaseSelector | None = None
-        self._buf = b""
+        self._reader = _LineReader()
         self._stderr = b""
         self._next_id = 0
         self._env_names: set[str] = set()
@@ -256,12 +268,13 @@ class SubprocessTestee(Testee):
         self._sel = selectors.DefaultSelector()
         self._sel.register(self._proc.stdout, selectors.EVENT_READ, "out")
         self._sel.register(self._proc.stderr, selectors.EVENT_READ, "err")
-        self._buf = b""
+        self._reader = _LineReader()
         self._stderr = b""
         self._env_names = set()
         self.starts += 1
         self._hello = None
-        self._hello = _check_hello(self._exchange({"op": "hello"}, timeout=max(self.timeout, 10)))
+        response = self._exchange(HelloRequest(), timeout=max(self.timeout, 10))
+        self._hello = parse_hello(response=response)
         self.last_hello = self._hello
 
     def info(self) -> ImplInfo:
@@ -269,7 +282,7 @@ class SubprocessTestee(Testee):
             name=self.name,
             kind="subprocess",
             command=self.command,
-            hello=self.last_hello,
+            hello=None if self.last_hello is None else self.last_hello.raw,
             source=self.source,
         )
 
@@ -284,11 +297,11 @@ class SubprocessTestee(Testee):
 
     def close(self) -> None:
         if self.alive():
-            with contextlib.suppress(TesteeCrashed, TesteeTimeout):
-                self._exchange({"op": "shutdown"}, timeout=min(self.timeout, 2.0))
-            assert self._proc is not None
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(timeout=2.0)
+            with contextlib.suppress(TesteeFailure):
+                self._exchange(ShutdownRequest(), timeout=min(self.timeout, 2.0))
+            if self._proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(timeout=2.0)
         self._kill()
 
     def _kill(self) -> None:
@@ -312,41 +325,41 @@ class SubprocessTestee(Testee):
         self._hello = None
 
     # -- requests --------------------------------------------------------------
-    def request(self, req: Mapping[str, Any]) -> Response:
-        return self.submit(req)()
+    def request(self, *, req: Request) -> Response:
+        return self.submit(req=req)()
 
-    def submit(self, req: Mapping[str, Any]) -> Callable[[], Response]:
-        if req.get("op") == "open":
+    def submit(self, *, req: Request) -> Callable[[], Response]:
+        if isinstance(req, OpenRequest):
             # Unset whatever an earlier case set, so cases never see each other's env.
-            env = dict(req.get("env") or {})
+            env = dict(req.env)
             for name in self._env_names - env.keys():
                 env[name] = None
             self._env_names |= env.keys()
-            req = {**req, "env": env}
+            req = replace(req, env=env)
         if not self.alive():
             raise TesteeCrashed(reason="testee is not running", stderr_tail=self.stderr_tail())
         rid = self._send(req)
-        op = str(req.get("op"))
-        return lambda: self._receive(rid=rid, op=op, timeout=self.timeout)
+        return lambda: self._receive(rid=rid, op=req.op, timeout=self.timeout)
 
     def stderr_tail(self) -> str:
         """The last few KiB of stderr, decoded leniently."""
         return self._stderr[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
 
-    def _exchange(self, req: Mapping[str, Any], *, timeout: float) -> Response:
+    def _exchange(self, req: Request, *, timeout: float) -> Response:
         rid = self._send(req)
-        return self._receive(rid=rid, op=str(req.get("op")), timeout=timeout)
+        return self._receive(rid=rid, op=req.op, timeout=timeout)
 
-    def _send(self, req: Mapping[str, Any]) -> int:
-        assert self._proc is not None and self._proc.stdin is not None
+    def _send(self, req: Request) -> int:
+        if self._proc is None or self._proc.stdin is None:
+            raise TesteeCrashed(reason="testee is not running", stderr_tail=self.stderr_tail())
         self._next_id += 1
         rid = self._next_id
-        line = json.dumps({**req, "id": rid}, separators=(",", ":")) + "\n"
+        line = json.dumps(wire(request=req, request_id=rid), separators=(",", ":")) + "\n"
         try:
             self._proc.stdin.write(line.encode("utf-8"))
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
-            self._crash(f"could not write {req.get('op')!r} request: stdin closed")
+            self._crash(f"could not write {req.op!r} request: stdin closed")
         return rid
 
     def _receive(self, *, rid: int, op: str, timeout: float) -> Response:
@@ -357,18 +370,16 @@ class SubprocessTestee(Testee):
             doc = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             doc = None
-        if not isinstance(doc, dict) or doc.get("id") != rid:
-            self._crash(f"garbage on stdout (expected a response with id {rid}): {_show(raw)}")
-        if not isinstance(doc.get("ok"), bool) or (
-            doc["ok"] and not isinstance(doc.get("result"), dict)
-        ) or (not doc["ok"] and not isinstance(doc.get("error"), dict)):
-            self._crash(f"malformed response on stdout: {_show(raw)}")
-        return doc
+        try:
+            return parse_response(doc=doc, expected_id=rid, raw=raw)
+        except ProtocolViolation as exc:
+            self._crash(str(exc))
 
     def _read_line(self, *, op: str, timeout: float) -> bytes:
-        assert self._proc is not None and self._sel is not None
+        if self._proc is None or self._sel is None:
+            raise TesteeCrashed(reason="testee is not running", stderr_tail=self.stderr_tail())
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buf:
+        while (line := self._reader.next_line()) is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self._drain_stderr()
@@ -387,14 +398,15 @@ class SubprocessTestee(Testee):
                     continue
                 if not chunk:
                     status = self._exit_status()
-                    detail = f"; unterminated output: {_show(self._buf)}" if self._buf else ""
+                    partial = self._reader.partial()
+                    detail = f"; unterminated output: {show(raw=partial)}" if partial else ""
                     self._crash(f"testee closed stdout during {op!r} ({status}){detail}")
-                self._buf += chunk
-        line, _, self._buf = self._buf.partition(b"\n")
+                self._reader.feed(chunk)
         return line
 
     def _exit_status(self) -> str:
-        assert self._proc is not None
+        if self._proc is None:
+            return "not running"
         try:
             code = self._proc.wait(timeout=2.0)
         except subprocess.TimeoutExpired:
@@ -418,14 +430,40 @@ class SubprocessTestee(Testee):
         raise TesteeCrashed(reason=reason, stderr_tail=tail)
 
 
+class _LineReader:
+    """Splits a byte stream into lines in time linear in its size.
+
+    Each chunk is split once; complete lines queue up (a pipelined testee may
+    answer several requests in one chunk) and only the unterminated rest is kept.
+    """
+
+    def __init__(self) -> None:
+        self._lines: deque[bytes] = deque()
+        self._partial: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        """Take in bytes read from the stream."""
+        *complete, rest = chunk.split(b"\n")
+        if complete:
+            first = b"".join([*self._partial, complete[0]])
+            self._lines.append(first)
+            self._lines.extend(complete[1:])
+            self._partial = []
+        if rest:
+            self._partial.append(rest)
+
+    def next_line(self) -> bytes | None:
+        """The next complete line (without its newline), or None."""
+        return self._lines.popleft() if self._lines else None
+
+    def partial(self) -> bytes:
+        """The bytes of the line received so far but not yet terminated."""
+        return b"".join(self._partial)
+
+
 def _read_available(fileobj: Any) -> bytes | None:
     """Non-blocking read: b"" at EOF, None when nothing is available yet."""
     try:
         return os.read(fileobj.fileno(), 65536)
     except BlockingIOError:
         return None
-
-
-def _show(raw: bytes, limit: int = 300) -> str:
-    text = repr(raw[:limit])
-    return text + (f" ... ({len(raw)} bytes)" if len(raw) > limit else "")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from hypothesis import settings
 
-import harness.strategies  # noqa: F401  (registers the "ci" and "long" profiles)
+from harness.profiles import register as register_profiles
 
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     # Appended, not prepended: tests/ must never shadow the harness package.
     sys.path.append(_TESTS)
 
+register_profiles()
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -1,6 +1,6 @@
 """Reference-typed hypothesis strategies for the in-process tests.
 
-A thin layer over ``harness/strategies.py``, the one home of the test data: the
+A thin layer over ``harness/differential/strategies.py``, the one home of the test data: the
 wire strategies are re-exported, and ``Token``/``OAuthArg`` values are those
 wire values mapped through the reference's own protocol converters.  Only
 states protocol v1 cannot carry to a testee are generated here.
@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.strategies import (
+from harness.differential.strategies import (
     GO_SPECIAL_CHARS,
     cache_file_bytes,
     expiry_strings,
@@ -21,9 +21,9 @@ from harness.strategies import (
     hosts,
     nasty_text,
 )
-from harness.strategies import keys as wire_keys
-from harness.strategies import oauth_args as wire_oauth_args
-from harness.strategies import tokens as wire_tokens
+from harness.differential.strategies import keys as wire_keys
+from harness.differential.strategies import oauth_args as wire_oauth_args
+from harness.differential.strategies import tokens as wire_tokens
 from reference_impl import GoTime, OAuthArg, Token
 from reference_impl.protocol import arg_from_json, expiry_from_json, token_from_json
 

@@ -1,7 +1,7 @@
-"""Report renderers; every one is a pure function of a RunResult, deterministic output.
+"""Report renderers; each is a pure function of its result, with deterministic output.
 
-File reports are registered here so the CLI grows a `--NAME FILE` option for each
-(`run --html` plugs in by calling `register_file_report`).
+FILE_REPORTS is the literal table of reports `run` can write (`--NAME FILE`);
+renderers are imported when used, so `--help` stays light.
 """
 
 from __future__ import annotations
@@ -21,29 +21,40 @@ class FileReport:
     render: Callable[[RunResult], str]
 
 
-FILE_REPORTS: dict[str, FileReport] = {}
-
-
-def register_file_report(*, name: str, help: str, render: Callable[[RunResult], str]) -> None:
-    """Make `run --NAME FILE` write `render(run)` to FILE."""
-    FILE_REPORTS[name] = FileReport(name=name, help=help, render=render)
-
-
-def _register_builtin() -> None:
-    from harness.report.json_report import render_json
+def _junit(run: RunResult) -> str:
     from harness.report.junit import render_junit
+
+    return render_junit(run=run)
+
+
+def _json(run: RunResult) -> str:
+    from harness.report.json_report import render_json
+
+    return render_json(run=run)
+
+
+def _markdown(run: RunResult) -> str:
     from harness.report.markdown import render_markdown
 
-    register_file_report(
-        name="junit", help="write a JUnit XML report", render=lambda run: render_junit(run=run)
-    )
-    register_file_report(
-        name="json", help="write a JSON report", render=lambda run: render_json(run=run)
-    )
-    register_file_report(
-        name="markdown", help="write a Markdown report",
-        render=lambda run: render_markdown(run=run),
-    )
+    return render_markdown(run=run)
 
 
-_register_builtin()
+def _html(run: RunResult) -> str:
+    """After the cases: the interop grid over the same implementations, then the page."""
+    from harness.interop import interop_for_run
+    from harness.report.html import render_run_html
+
+    return render_run_html(run=run, interop=interop_for_run(run=run))
+
+
+FILE_REPORTS: tuple[FileReport, ...] = (
+    FileReport("junit", "write a JUnit XML report", _junit),
+    FileReport("json", "write a JSON report", _json),
+    FileReport("markdown", "write a Markdown report", _markdown),
+    FileReport(
+        "html",
+        "write a self-contained HTML report: the case grid and the writer x reader grid of "
+        "the same implementations (runs the interop matrix after the cases)",
+        _html,
+    ),
+)

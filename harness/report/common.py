@@ -27,7 +27,7 @@ def result_text(*, result: CaseResult) -> str:
 
 def totals_text(*, run: RunResult, impl: str) -> str:
     """`3 pass, 1 fail` for one implementation."""
-    totals = run.totals(impl)
+    totals = run.totals(impl=impl)
     return ", ".join(f"{n} {o.value}" for o, n in totals.items()) or "no cases"
 
 

@@ -20,7 +20,7 @@ def run_to_dict(*, run: RunResult) -> dict[str, Any]:
                 "hello": i.hello,
                 "unavailable": i.unavailable,
                 "source": i.source,
-                "totals": {o.value: n for o, n in run.totals(i.name).items()},
+                "totals": {o.value: n for o, n in run.totals(impl=i.name).items()},
             }
             for i in run.impls
         ],

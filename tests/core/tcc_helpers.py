@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.data import CaseResult, RunResult
+
 FAKE_SCRIPT = Path(__file__).with_name("tcc_fake_testee.py")
 
 
@@ -26,3 +28,8 @@ def store(key: str, token: dict[str, Any] | None = None, **extra: Any) -> dict[s
 
 
 OPEN: dict[str, Any] = {"op": "open"}
+
+
+def cell(run: RunResult, *, case_id: str, impl: str) -> CaseResult | None:
+    """The result of one cell of a run's matrix, if there is one."""
+    return next((r for r in run.results if r.case_id == case_id and r.impl == impl), None)

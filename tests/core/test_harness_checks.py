@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks import byte_diff, check_response, escape_bytes, normalise_message
+from harness.protocol import Failure, Success
 from harness.spec import Expect, Step
 
 
@@ -56,9 +57,9 @@ def test_result_tokens_compared_with_zero_values_filled() -> None:
     step = _lookup(Expect(kind="ok", result={"token": {"access_token": "a", "expiry": ""}}))
     full = {"access_token": "a", "token_type": "", "refresh_token": "",
             "expiry": "0001-01-01T00:00:00Z", "expires_in": 0}
-    ok = {"ok": True, "result": {"token": full}}
+    ok = Success(id=1, result={"token": full})
     assert check_response(step=step, response=ok, roots=[], strict_messages=True) is None
-    bad = {"ok": True, "result": {"token": {**full, "expires_in": 5}}}
+    bad = Success(id=1, result={"token": {**full, "expires_in": 5}})
     d = check_response(step=step, response=bad, roots=[], strict_messages=True)
     assert d is not None and "token.expires_in: expected 0, obtained 5" in d
 
@@ -66,11 +67,11 @@ def test_result_tokens_compared_with_zero_values_filled() -> None:
 def test_error_kind_and_strict_message() -> None:
     """Kind must match; the message only when strict messages are on."""
     step = _lookup(Expect(kind="error", message="open {sandbox}/f: denied"))
-    resp = {"ok": False, "error": {"kind": "error", "message": "open /r/f: nope"}}
+    resp = Failure(id=1, kind="error", message="open /r/f: nope")
     d = check_response(step=step, response=resp, roots=["/r"], strict_messages=True)
     assert d is not None and "'open {sandbox}/f: nope'" in d
     assert check_response(step=step, response=resp, roots=["/r"], strict_messages=False) is None
-    wrong = {"ok": False, "error": {"kind": "not_found", "message": ""}}
+    wrong = Failure(id=1, kind="not_found", message="")
     d2 = check_response(step=step, response=wrong, roots=[], strict_messages=False)
     assert d2 is not None and "expected error 'error', got error 'not_found'" in d2
 
@@ -78,9 +79,9 @@ def test_error_kind_and_strict_message() -> None:
 def test_success_when_error_expected_and_any() -> None:
     """A success fails an error expectation; 'any' accepts any error kind."""
     step = _lookup(Expect(kind="not_found"))
-    d = check_response(step=step, response={"ok": True, "result": {}}, roots=[],
+    d = check_response(step=step, response=Success(id=1, result={}), roots=[],
                        strict_messages=True)
     assert d is not None and d.startswith("expected error 'not_found', got success")
     anyk = _lookup(Expect(kind="any"))
-    resp = {"ok": False, "error": {"kind": "error", "message": "x"}}
+    resp = Failure(id=1, kind="error", message="x")
     assert check_response(step=anyk, response=resp, roots=[], strict_messages=True) is None

@@ -13,8 +13,10 @@ from tcc_fake_testee import FakeSession
 from tcc_helpers import OPEN, case, fake_command, store
 
 from harness.data import Outcome
-from harness.impls import require_go_default, select_impls
-from harness.runner import RunOptions, run_matrix
+from harness.impls import select_impls
+from harness.options import require_go_default
+from harness.runner import RunOptions
+from harness.session import Execution
 from harness.spec import load_cases
 from harness.testee import HOME_PREFIX, InProcessTestee, SubprocessTestee, Testee
 
@@ -62,8 +64,8 @@ def _run_and_check(project: Path, canary: tuple[Path, Path], testees: list[Teste
     home, scratch = canary
     before = _snapshot(home)
     loaded = load_cases(cases_dir=project / "golden" / "cases")
-    run = run_matrix(cases=loaded.cases, testees=testees,
-                     options=RunOptions(golden_dir=project / "golden" / "files"))
+    run = Execution(cases=loaded.cases, testees=testees,
+                     options=RunOptions(golden_dir=project / "golden" / "files")).run_all()
     bad = [r for r in run.results if r.outcome is not Outcome.PASS]
     assert not bad, bad
     assert len(run.results) == len(loaded.cases) * len(testees)
@@ -90,7 +92,7 @@ def test_subprocess_testee_runs_with_a_private_temp_home(canary: tuple[Path, Pat
     testee = SubprocessTestee(name="sub", command=fake_command())
     try:
         testee.start()
-        seen = Path(testee.hello["details"]["home"])
+        seen = Path(testee.hello.details["home"])
         assert seen != home
         assert seen.parent == scratch and seen.name.startswith(HOME_PREFIX)
         assert seen.is_dir()

@@ -12,6 +12,7 @@ from tcc_helpers import fake_command
 import harness.gobuild as gobuild
 from harness.exceptions import UsageError
 from harness.impls import select_impls
+from harness.pool import TesteePool
 
 
 @pytest.fixture
@@ -38,21 +39,37 @@ def _names(project: Path, **kw: Any) -> list[str]:
     return [t.name for t in select_impls(repo_root=project, **kw).testees]
 
 
+def _start_all(project: Path, **kw: Any) -> list[str]:
+    selection = select_impls(repo_root=project, **kw)
+    pool = TesteePool(testees=selection.testees)
+    try:
+        pool.start_all()
+    finally:
+        pool.close()
+    return [t.name for t in selection.testees]
+
+
+def test_selecting_builds_nothing(project: Path, builds: list[str]) -> None:
+    """Choosing implementations (and so collecting tests) compiles no Go testee."""
+    assert _names(project) == ["reference", "go-sdk@v2.0.0", "go-sdk@v1.0.0"]
+    assert builds == []
+
+
 def test_only_reference_builds_no_go_testee(project: Path, builds: list[str]) -> None:
-    """--only-impl reference never builds a Go testee."""
-    assert _names(project, only=("reference",)) == ["reference"]
+    """--only-impl reference never builds a Go testee, even when started."""
+    assert _start_all(project, only=("reference",)) == ["reference"]
     assert builds == []
 
 
 def test_only_and_skip_build_just_what_runs(project: Path, builds: list[str]) -> None:
-    """Only the selected Go testees are built; skipped ones are not."""
-    assert _names(project, only=("go-sdk@v1.0.0",)) == ["go-sdk@v1.0.0"]
+    """Only the selected Go testees are built, on first start; skipped ones are not."""
+    assert _start_all(project, only=("go-sdk@v1.0.0",)) == ["go-sdk@v1.0.0"]
     assert builds == ["sdk-v1.0.0"]
     builds.clear()
-    assert _names(project, skip=("go-sdk@v2.0.0",)) == ["reference", "go-sdk@v1.0.0"]
+    assert _start_all(project, skip=("go-sdk@v2.0.0",)) == ["reference", "go-sdk@v1.0.0"]
     assert builds == ["sdk-v1.0.0"]
     builds.clear()
-    assert _names(project) == ["reference", "go-sdk@v2.0.0", "go-sdk@v1.0.0"]
+    assert _start_all(project) == ["reference", "go-sdk@v2.0.0", "go-sdk@v1.0.0"]
     assert sorted(builds) == ["sdk-v1.0.0", "sdk-v2.0.0"]
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from tcc_fake_testee import FakeSession
-from tcc_helpers import OPEN, case, fake_command, store
+from tcc_helpers import OPEN, case, cell, fake_command, store
 
 from harness.data import Outcome, RunResult
-from harness.runner import Expectations, RunOptions, run_case, run_matrix
+from harness.judge import Expectations
+from harness.runner import RunOptions, run_case
+from harness.session import Execution
 from harness.spec import load_cases
 from harness.testee import InProcessTestee, SubprocessTestee
 from harness.xfail import parse_xfail_text
@@ -22,12 +24,12 @@ LOOKUP_A: dict[str, Any] = {"op": "lookup", "key": "k", "expect": {"ok": {"token
 def _run(project: Path, *, testees: list[Any], expectations: Expectations | None = None,
          enforce: bool = False, strict: bool = True) -> RunResult:
     loaded = load_cases(cases_dir=project / "golden" / "cases")
-    return run_matrix(
+    return Execution(
         cases=loaded.cases, testees=testees,
         options=RunOptions(golden_dir=project / "golden" / "files", strict_messages=strict,
                            enforce_recommended=enforce),
         expectations=expectations or Expectations(), load_errors=loaded.errors,
-    )
+    ).run_all()
 
 
 def _outcomes(run: RunResult) -> dict[tuple[str, str], Outcome]:
@@ -134,15 +136,15 @@ def test_every_difference_collected_and_messages_strict(project: Path, write_cas
             "message": "{sandbox}/home/.databricks/token-cache.json: not found"}}),
     ])
     run = _run(project, testees=[InProcessTestee(name="ref", session_factory=FakeSession)])
-    many = run.result(case_id="d.many", impl="ref")
+    many = cell(run, case_id="d.many", impl="ref")
     assert many is not None and many.outcome is Outcome.FAIL
     assert [d.split(":")[0] for d in many.diffs] == [
         "step 3 (lookup)", "step 4 (lookup)", "home/.databricks/token-cache.json",
         "home/.databricks/"]
-    assert run.result(case_id="d.msg", impl="ref").outcome is Outcome.PASS  # type: ignore[union-attr]
+    assert cell(run, case_id="d.msg", impl="ref").outcome is Outcome.PASS  # type: ignore[union-attr]
     lax = _run(project, testees=[InProcessTestee(name="ref", session_factory=FakeSession)],
                strict=False)
-    lax_many = lax.result(case_id="d.many", impl="ref")
+    lax_many = cell(lax, case_id="d.many", impl="ref")
     assert lax_many is not None and len(lax_many.diffs) == 3
 
 

@@ -15,13 +15,13 @@ from harness.data import Outcome
 from harness.exceptions import SandboxEscape
 from harness.runner import RunOptions, run_case
 from harness.sandbox import CaseSandbox
-from harness.spec import DirSpec, FileSpec, Sandbox, SymlinkSpec, load_cases
+from harness.spec import DirSpec, FileSpec, SandboxSpec, SymlinkSpec, load_cases
 from harness.testee import InProcessTestee
 
 
 def test_layout_modes_symlinks_and_readback(tmp_path: Path) -> None:
     """Dirs, files (text and base64 bytes), modes and symlinks appear as specified."""
-    spec = Sandbox(
+    spec = SandboxSpec(
         dirs=(DirSpec(path="home/.databricks", mode=0o700),),
         files=(
             FileSpec(path="home/.databricks/token-cache.json", content=b"{}", mode=0o644),
@@ -46,7 +46,7 @@ def test_layout_modes_symlinks_and_readback(tmp_path: Path) -> None:
 
 def test_unwritable_directory_is_still_removed(tmp_path: Path) -> None:
     """A case that makes a directory 0500/0000 does not leak its sandbox."""
-    spec = Sandbox(
+    spec = SandboxSpec(
         dirs=(DirSpec(path="locked/inner", mode=0o000), DirSpec(path="locked", mode=0o500)),
         files=(FileSpec(path="locked/inner/f", content=b"x"),),
     )
@@ -57,7 +57,7 @@ def test_unwritable_directory_is_still_removed(tmp_path: Path) -> None:
 
 def test_env_paths_resolve_under_root(tmp_path: Path) -> None:
     """Case env values become absolute paths inside the sandbox; null stays unset."""
-    with CaseSandbox(spec=Sandbox(), parent=tmp_path) as sb:
+    with CaseSandbox(spec=SandboxSpec(), parent=tmp_path) as sb:
         env = sb.resolve_env(env={"HOME": "home", "XDG": None})
         assert env == {"HOME": str(sb.root / "home"), "XDG": None}
 
@@ -94,7 +94,7 @@ def test_chained_symlinks_leaving_the_sandbox_refuse_the_case(
 
 def test_named_path_through_a_link_out_of_the_sandbox_is_refused(tmp_path: Path) -> None:
     """A case path leading through a link to the sandbox's parent is refused."""
-    spec = Sandbox(symlinks=(SymlinkSpec(path="b", target="."),))
+    spec = SandboxSpec(symlinks=(SymlinkSpec(path="b", target="."),))
     with CaseSandbox(spec=spec, parent=tmp_path) as sb:
         sb.confine(paths=["b/home", "b/b/home/.databricks/token-cache.json"])
         os.symlink("..", sb.root / "up")  # as if a link had slipped past the layout checks
@@ -108,7 +108,7 @@ def test_link_created_under_an_escaping_link_is_refused_before_it_is_made(
     """A symlink whose parent leads out through earlier links is refused before mkdir."""
     parent = tmp_path / "sandboxes"
     parent.mkdir()
-    spec = Sandbox(symlinks=(SymlinkSpec(path="b", target="."),
+    spec = SandboxSpec(symlinks=(SymlinkSpec(path="b", target="."),
                              SymlinkSpec(path="c", target="b/.."),
                              SymlinkSpec(path="c/made-outside/l", target="x")))
     with pytest.raises(SandboxEscape, match="parent of symlink c/made-outside/l"):
@@ -119,7 +119,7 @@ def test_link_created_under_an_escaping_link_is_refused_before_it_is_made(
 
 def test_dangling_link_inside_the_sandbox_is_allowed(tmp_path: Path) -> None:
     """A dangling link whose target would be inside the sandbox is laid out as asked."""
-    spec = Sandbox(symlinks=(SymlinkSpec(path="c/link", target="missing-dir"),
+    spec = SandboxSpec(symlinks=(SymlinkSpec(path="c/link", target="missing-dir"),
                              SymlinkSpec(path="c/loop", target="loop")))
     with CaseSandbox(spec=spec, parent=tmp_path) as sb:
         sb.confine(paths=["c/link/cache.json", "c/loop"])

@@ -11,7 +11,7 @@ from tcc_helpers import OPEN, case, fake_command, store
 from harness.data import Outcome
 from harness.exceptions import EmptySelection
 from harness.paths import ProjectPaths
-from harness.session import CasePlan, RunConfig, execute_run
+from harness.session import RunConfig, execute_run, plan_for
 
 
 @pytest.fixture
@@ -32,25 +32,25 @@ def _config(project: Path, **kw: object) -> RunConfig:
 
 def test_unavailable_go_testee_is_a_skipped_item_with_its_reason(go_less: Path) -> None:
     """Each unavailable implementation becomes one skipped item naming why."""
-    plan = CasePlan(config=_config(go_less))
+    plan = plan_for(config=_config(go_less))
     try:
         items = {i.label: i for i in plan.items()}
         assert set(items) == {"a.one[fake]", "unavailable[go-sdk@v9.9.9]"}
-        r = plan.run(item=items["unavailable[go-sdk@v9.9.9]"])
+        r = plan.run_item(item=items["unavailable[go-sdk@v9.9.9]"])
         assert r.outcome is Outcome.SKIPPED
         assert "go-sdk@v9.9.9" in r.message and "go toolchain not found on PATH" in r.message
-        assert plan.run(item=items["a.one[fake]"]).outcome is Outcome.PASS
+        assert plan.run_item(item=items["a.one[fake]"]).outcome is Outcome.PASS
     finally:
         plan.close()
 
 
 def test_unavailable_go_testee_fails_when_go_is_required(go_less: Path) -> None:
     """With Go required the unavailable item is an error, reported once, not twice."""
-    plan = CasePlan(config=_config(go_less, require_go=True))
+    plan = plan_for(config=_config(go_less, require_go=True))
     items = plan.items()
     failing = [i for i in items if i.problem is not None]
     assert [i.label for i in failing] == ["unavailable[go-sdk@v9.9.9]"]
-    r = plan.run(item=failing[0])
+    r = plan.run_item(item=failing[0])
     assert r.outcome is Outcome.ERROR
     assert "go toolchain not found on PATH" in r.message and "Go is required" in r.message
 
@@ -61,5 +61,5 @@ def test_plan_and_run_agree_on_an_empty_selection(project: Path, write_cases) ->
     config = _config(project, substring="typo", use_go=False)
     with pytest.raises(EmptySelection) as err:
         execute_run(config=config)
-    (item,) = CasePlan(config=config).items()
+    (item,) = plan_for(config=config).items()
     assert item.problem == str(err.value) and "-k 'typo'" in item.problem

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tcc_helpers import OPEN, case, store
 
+from harness.protocol import protocol_op
 from harness.spec import load_cases
 
 
@@ -18,7 +19,7 @@ def test_good_file_loads_with_defaults(project: Path, write_cases) -> None:
     assert c.env == {"HOME": "home"}
     assert c.sandbox.umask == 0o022 and c.sandbox.home
     assert c.final_file() == "home/.databricks/token-cache.json"
-    assert [s.protocol_op for s in c.steps] == ["open", "store"]
+    assert [protocol_op(op=s.op) for s in c.steps] == ["open", "store"]
 
 
 def test_malformed_case_names_file_case_and_field_and_others_still_load(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.gobuild import GoTestee, discover_go_testees
-from harness.impls import require_go_default
+from harness.options import require_go_default
 
 REPO = Path(__file__).resolve().parents[2]
 GO_YARDSTICK = "go-sdk@v0.129.0"

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
 from planted import drop_refresh_testee
 
 from harness.cli import main
-from harness.diff_options import DiffOptions, DiffSetupError
-from harness.diff_parallel import (
+from harness.differential.options import DiffOptions
+from harness.differential.parallel import (
     ParallelDiffResult,
     recipe_of,
     run_diff_parallel,
     split_examples,
     worker_seeds,
 )
+from harness.exceptions import DiffSetupError
+from harness.profiles import LONG_PROFILE
 from harness.spec import load_case_file
-from harness.strategies import LONG_PROFILE
 from harness.testee import InProcessTestee, SubprocessTestee, Testee
+
+# Seconds each: the fast lane (pytest -m "not slow") leaves these out.
+pytestmark = pytest.mark.slow
 
 
 def _parallel(*, a: Testee, b: Testee, options: DiffOptions, jobs: int) -> ParallelDiffResult:
@@ -130,7 +136,7 @@ def test_an_unpicklable_in_process_testee_is_refused_up_front() -> None:
 
 def test_cli_jobs_option_runs_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`diff --jobs 2` prints one line per worker and the summed example count."""
-    extra = ["--impl", "ref2=python -m reference_impl"]
+    extra = ["--impl", f"ref2={shlex.join([sys.executable, '-m', 'reference_impl'])}"]
     code = main(["diff", "reference", "ref2", "--no-go", *extra, "--examples", "12",
                  "--seed", "5", "--jobs", "2", "--out", str(tmp_path)])
     out = capsys.readouterr().out

@@ -11,20 +11,17 @@ from planted import drop_refresh_testee, no_lookup_testee
 
 from harness.cli import main
 from harness.data import Outcome
-from harness.differential import (
-    CACHE_FILE,
-    Answer,
+from harness.differential.counterexample import (
     Counterexample,
-    DiffOptions,
-    DiskState,
     TraceStep,
-    auto_allowed,
-    compare_disks,
     counterexample_case,
-    run_diff,
     slug,
 )
+from harness.differential.observe import CACHE_FILE, Answer, DiskState, compare_disks
+from harness.differential.options import DiffOptions, auto_allowed
+from harness.differential.run import run_diff
 from harness.paths import ProjectPaths
+from harness.protocol import Hello
 from harness.session import RunConfig, execute_run
 from harness.spec import case_file_schema, load_case_file
 from harness.testee import InProcessTestee
@@ -134,9 +131,13 @@ def test_seed_changes_the_examples(tmp_path: Path) -> None:
 
 def test_auto_allow_reads_hello() -> None:
     """Go testees allow the null panic; an oauth2 older than v0.23.0 allows dropped expires_in."""
-    go_new = {"runtime": "go1.26.8", "details": {"golang.org/x/oauth2": "v0.34.0"}}
-    go_old = {"runtime": "go1.26.8", "details": {"golang.org/x/oauth2": "v0.20.0"}}
-    ref = {"runtime": "python 3.11", "details": {}}
+    def hello(runtime: str, oauth2: str | None = None) -> Hello:
+        details = {} if oauth2 is None else {"golang.org/x/oauth2": oauth2}
+        return Hello(name="x", version="1", runtime=runtime, ops=(), dual_store_via=(),
+                     details=details)
+
+    go_new, go_old = hello("go1.26.8", "v0.34.0"), hello("go1.26.8", "v0.20.0")
+    ref = hello("python 3.11")
     assert auto_allowed(hellos=[ref, ref]) == frozenset()
     assert auto_allowed(hellos=[ref, go_new]) == {"null-top-level"}
     assert auto_allowed(hellos=[ref, go_old]) == {"null-top-level", "expires-in"}
@@ -179,4 +180,4 @@ def test_counterexample_with_file_and_error_is_a_valid_case() -> None:
         {"op": "open", "expect": {"error": "error", "message": "load: parse: bad"}}
     ]
     assert golden == b"\xff{"
-    assert slug("go-sdk@v0.129.0") == "go-sdk-v0-129-0"
+    assert slug(name="go-sdk@v0.129.0") == "go-sdk-v0-129-0"

@@ -1,4 +1,4 @@
-"""The canonical strategies in harness/strategies.py produce what they promise."""
+"""The canonical strategies in harness/differential/strategies.py produce what they promise."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from harness.strategies import (
-    CI_PROFILE,
+from harness.differential.strategies import (
     TOKEN_FIELDS,
     cache_file_bytes,
     expiry_strings,
@@ -20,9 +19,9 @@ from harness.strategies import (
     keys,
     oauth_args,
     operations,
-    profile_settings,
     tokens,
 )
+from harness.profiles import CI_PROFILE, profile_settings
 
 EXPIRY = re.compile(
     r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\Z"

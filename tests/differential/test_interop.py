@@ -14,10 +14,12 @@ from harness.interop import (
     EXTRA_KEY,
     OK,
     UNREADABLE,
+    run_interop,
+)
+from harness.report.interop import (
     render_interop_json,
     render_interop_markdown,
     render_interop_terminal,
-    run_interop,
 )
 from harness.testee import InProcessTestee, SubprocessTestee
 from reference_impl.protocol import Session
@@ -52,7 +54,7 @@ def test_reference_pairs_are_all_ok() -> None:
     result = run_interop(
         testees=[InProcessTestee(name="reference"), InProcessTestee(name="copy")]
     )
-    assert [c.status for c in result.cells] == [OK] * 4, render_interop_terminal(result)
+    assert [c.status for c in result.cells] == [OK] * 4, render_interop_terminal(result=result)
     assert result.ok
 
 
@@ -93,12 +95,12 @@ def test_renderings_show_the_grid() -> None:
         testees=[InProcessTestee(name="reference"),
                  InProcessTestee(name="old", session_factory=OldOauth2Session)]
     )
-    term = render_interop_terminal(result)
+    term = render_interop_terminal(result=result)
     assert "writer \\ reader  reference  old" in term and "reference -> old" in term
-    md = render_interop_markdown(result)
+    md = render_interop_markdown(result=result)
     assert "| writer \\ reader | reference | old |" in md
     assert "| reference | ok |" in md
-    doc = json.loads(render_interop_json(result))
+    doc = json.loads(render_interop_json(result=result))
     assert len(doc["cells"]) == 4 and doc["ok"] is False
     assert {c["status"] for c in doc["cells"]} == {OK, ALTERED}
 
@@ -115,7 +117,7 @@ def test_go_releases_interop() -> None:
     for w in ("reference", GO_YARDSTICK):
         for r in ("reference", GO_YARDSTICK):
             cell = result.cell(writer=w, reader=r)
-            assert cell is not None and cell.status == OK, render_interop_terminal(result)
+            assert cell is not None and cell.status == OK, render_interop_terminal(result=result)
     old = result.cell(writer="reference", reader="go-sdk@v0.110.0")
     if old is not None:
         assert old.status == ALTERED and {c.field for c in old.changes} == {"expires_in"}

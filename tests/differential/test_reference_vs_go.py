@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.differential import DiffOptions, run_diff
+from harness.differential.options import DiffOptions
+from harness.differential.run import run_diff
 from harness.testee import InProcessTestee, SubprocessTestee
+
+# Seconds each: the fast lane (pytest -m "not slow") leaves these out.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 1000
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.strategies import cache_file_bytes, tokens
+from harness.differential.strategies import cache_file_bytes, tokens
 from reference_impl import decoder
 from reference_impl.decoder import DecodedFile, decode_file
 from reference_impl.encoder import encode_file

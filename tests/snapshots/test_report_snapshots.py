@@ -14,18 +14,15 @@ from planted import drop_refresh_testee
 from syrupy.assertion import SnapshotAssertion
 
 from harness.data import RunResult
-from harness.interop import (
-    InteropResult,
-    render_interop_markdown,
-    render_interop_terminal,
-    run_interop,
-)
+from harness.interop import InteropResult, run_interop
 from harness.paths import find_repo_root
 from harness.report.html import render_run_html
+from harness.report.interop import render_interop_markdown, render_interop_terminal
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
 from harness.report.terminal import render_terminal
-from harness.runner import RunOptions, run_matrix
+from harness.runner import RunOptions
+from harness.session import Execution
 from harness.spec import load_cases
 from harness.testee import InProcessTestee
 
@@ -61,14 +58,14 @@ def _scrub(run: RunResult) -> RunResult:
 def run() -> RunResult:
     """The selected cases on both testees."""
     root = find_repo_root()
-    by_id = load_cases(cases_dir=root / "golden" / "cases").by_id()
+    by_id = {c.id: c for c in load_cases(cases_dir=root / "golden" / "cases").cases}
     missing = [cid for cid in SELECTED if cid not in by_id]
     assert not missing, f"snapshot selection names missing cases: {missing}"
-    result = run_matrix(
+    result = Execution(
         cases=[by_id[cid] for cid in SELECTED],
         testees=_testees(),
         options=RunOptions(golden_dir=root / "golden" / "files"),
-    )
+    ).run_all()
     return _scrub(result)
 
 
@@ -104,4 +101,5 @@ def test_html_report(run: RunResult, interop: InteropResult, snapshot: SnapshotA
 
 def test_interop_reports(interop: InteropResult, snapshot: SnapshotAssertion) -> None:
     """The interop grid in the terminal and in Markdown."""
-    assert render_interop_terminal(interop) + "\n" + render_interop_markdown(interop) == snapshot
+    text = render_interop_terminal(result=interop) + "\n" + render_interop_markdown(result=interop)
+    assert text == snapshot

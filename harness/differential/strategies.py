@@ -7,8 +7,7 @@ escaped lone surrogate into U+FFFD, so the two sides would not even receive the
 same request. Lone surrogates live in hand-edited cache file bytes instead
 (`cache_file_bytes`), where they are the implementation's business.
 
-Profiles `ci` (derandomized, no example database) and `long` are registered on
-import; `load_profile(name=...)` returns their settings.
+The hypothesis profiles live in harness.profiles (light, for the command line).
 """
 
 from __future__ import annotations
@@ -18,17 +17,16 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from harness.checks import TOKEN_DEFAULTS
 from reference_impl.gotime import days_in
+from reference_impl.token import INT64_MAX, INT64_MIN
 
 T = TypeVar("T")
 
 __all__ = [
-    "CI_PROFILE",
     "GO_SPECIAL_CHARS",
-    "LONG_PROFILE",
     "TOKEN_FIELDS",
     "account_keys",
     "cache_file_bytes",
@@ -41,7 +39,6 @@ __all__ = [
     "nasty_text",
     "oauth_args",
     "operations",
-    "profile_settings",
     "tokens",
 ]
 
@@ -52,44 +49,7 @@ GO_SPECIAL_CHARS = (
     "<>&\u2028\u2029\"\\/\n\r\t\b\f\x00\x01\x1f\x7f\u0080\u00e9\u00a0\ufeff\ufffd"
     "\u212a\u017f\U0001f600'"
 )
-TOKEN_FIELDS = ("access_token", "token_type", "refresh_token", "expiry", "expires_in")
-INT64_MIN = -(1 << 63)
-INT64_MAX = (1 << 63) - 1
-
-CI_PROFILE = "ci"
-LONG_PROFILE = "long"
-_QUIET_CHECKS = [
-    HealthCheck.too_slow,
-    HealthCheck.data_too_large,
-    HealthCheck.filter_too_much,
-    HealthCheck.large_base_example,
-]
-settings.register_profile(
-    CI_PROFILE,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=True,
-    max_examples=200,
-    stateful_step_count=8,
-    suppress_health_check=_QUIET_CHECKS,
-)
-settings.register_profile(
-    LONG_PROFILE,
-    # Explicit: unset settings fall back to whichever profile is loaded (tox loads ci).
-    derandomize=False,
-    deadline=None,
-    print_blob=True,
-    max_examples=20_000,
-    stateful_step_count=20,
-    suppress_health_check=_QUIET_CHECKS,
-)
-
-
-def profile_settings(*, name: str) -> settings:
-    """The registered settings of a profile (`ci`, `long`, or any hypothesis profile)."""
-    return settings.get_profile(name)
-
+TOKEN_FIELDS = tuple(TOKEN_DEFAULTS)
 
 # -- text --------------------------------------------------------------------------------
 

@@ -16,18 +16,14 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
-from harness.diff_counterexample import Counterexample, TraceStep, slug
-from harness.diff_observe import Answer, compare_answers, compare_disks
-from harness.diff_options import (
-    ALLOW_CLASSES,
-    DiffOptions,
-    DiffSetupError,
-    Divergence,
-    auto_allowed,
-)
-from harness.diff_side import Side, fast_sandbox_parent
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
-from harness.strategies import cache_file_bytes, keys, oauth_args, tokens
+from harness.differential.counterexample import Counterexample, TraceStep, slug
+from harness.differential.observe import Answer, compare_answers, compare_disks
+from harness.differential.options import ALLOW_CLASSES, DiffOptions, auto_allowed
+from harness.differential.side import Side
+from harness.differential.strategies import cache_file_bytes, keys, oauth_args, tokens
+from harness.exceptions import DiffSetupError, Divergence
+from harness.pool import TesteePool
+from harness.sandbox import fast_sandbox_parent
 from harness.testee import Testee
 
 
@@ -48,12 +44,13 @@ class Engine:
         parent = options.sandbox_parent or fast_sandbox_parent()
         self.sides = (Side(testee=a, parent=parent), Side(testee=b, parent=parent))
         self.names = (a.name, b.name)
+        self._pool = TesteePool(testees=(a, b))
         for side in self.sides:
-            try:
-                side.testee.start()
-            except (TesteeUnavailable, TesteeCrashed, TesteeTimeout) as exc:
+            got = self._pool.start(name=side.name)
+            if not isinstance(got, Testee):
                 self.close()
-                raise DiffSetupError(f"{side.name} did not start: {exc}") from exc
+                why = (got.info.unavailable or "").removeprefix("failed to start: ")
+                raise DiffSetupError(f"{side.name} did not start: {why}")
         hellos = [s.testee.hello for s in self.sides]
         unknown = set(options.allow) - set(ALLOW_CLASSES)
         if unknown:
@@ -62,10 +59,8 @@ class Engine:
         self.allowed = frozenset(options.allow) | (
             auto_allowed(hellos=hellos) if options.auto_allow else frozenset()
         )
-        self.ops = set(hellos[0].get("ops", ())) & set(hellos[1].get("ops", ()))
-        self.vias = sorted(
-            set(hellos[0].get("dual_store_via", ())) & set(hellos[1].get("dual_store_via", ()))
-        )
+        self.ops = set(hellos[0].ops) & set(hellos[1].ops)
+        self.vias = sorted(set(hellos[0].dual_store_via) & set(hellos[1].dual_store_via))
         self.expected_side = 1 if _oracle_score(b) > _oracle_score(a) else 0
         self._submit_order = sorted(range(2), key=lambda i: _in_process(self.sides[i].testee))
         # Every test case hypothesis runs (valid, rejected or shrinking) and its steps;
@@ -235,5 +230,6 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
             engine.write_file(data=file)
             self._open()
 
-    DiffMachine.__name__ = f"Diff_{slug(engine.names[0])}_{slug(engine.names[1])}".replace("-", "_")
+    a, b = (slug(name=n) for n in engine.names)
+    DiffMachine.__name__ = f"Diff_{a}_{b}".replace("-", "_")
     return DiffMachine

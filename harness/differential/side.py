@@ -15,8 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import normalise_message, normalise_result
-from harness.diff_observe import CACHE_DIR, CACHE_FILE, CACHE_NAME, Answer, DiskState, read_disk
-from harness.exceptions import TesteeCrashed, TesteeTimeout, TesteeUnavailable
+from harness.differential.observe import (
+    CACHE_DIR,
+    CACHE_FILE,
+    CACHE_NAME,
+    Answer,
+    DiskState,
+    read_disk,
+)
+from harness.exceptions import TesteeFailure, TesteeTimeout
+from harness.protocol import Response, Success, step_request
 from harness.sandbox import remove_tree
 from harness.testee import Testee
 
@@ -24,38 +32,6 @@ UMASK = 0o022
 
 # A cache directory's contents: file name → bytes; None when the directory does not exist.
 DirSnapshot = dict[str, bytes] | None
-
-
-def fast_sandbox_parent() -> Path | None:
-    """Where differential sandboxes go by default: a RAM-backed /dev/shm when usable.
-
-    Every step creates, renames and removes files on both sides; on a disk-backed
-    /tmp each such call can cost about a millisecond, on tmpfs a few µs. Modes,
-    renames and listings behave the same, and both sides always share one file
-    system. None: the platform's temp dir.
-    """
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
-        return shm
-    return None
-
-
-def protocol_request(*, step: Mapping[str, Any], env: Mapping[str, str | None]) -> dict[str, Any]:
-    """A spec step (default-location `open`, `delete`, ...) as a protocol request."""
-    op = step["op"]
-    if op == "open":
-        return {"op": "open", "path": None, "env": dict(env), "umask": UMASK}
-    if op == "delete":
-        return {"op": "store", "key": step["key"], "token": None}
-    if op == "dual_store":
-        return {
-            "op": "dual_store",
-            "arg": step["arg"],
-            "key": step.get("key"),
-            "token": step.get("token"),
-            "via": step["via"],
-        }
-    return {k: v for k, v in step.items() if k != "expect"}
 
 
 class _Unknown:
@@ -114,20 +90,21 @@ class Side:
 
         Crashes and timeouts, whether raised sending or waiting, become answers.
         """
-        req = protocol_request(step=step, env=self.env())
+        fields = {k: v for k, v in step.items() if k not in ("op", "expect")}
+        req = step_request(op=str(step["op"]), fields=fields, env=self.env(), umask=UMASK)
         self.requests += 1
         try:
-            if not _alive(self.testee):  # restart after a crash in an earlier step
+            if not self.testee.alive():  # restart after a crash in an earlier step
                 self.testee.begin_case(env=self.env(), umask=UMASK)
-            wait = self.testee.submit(req)
-        except (TesteeTimeout, TesteeCrashed, TesteeUnavailable) as exc:
+            wait = self.testee.submit(req=req)
+        except TesteeFailure as exc:
             failed = _broken_answer(exc)
             return lambda: failed
 
         def answer() -> Answer:
             try:
                 resp = wait()
-            except (TesteeTimeout, TesteeCrashed, TesteeUnavailable) as exc:
+            except TesteeFailure as exc:
                 return _broken_answer(exc)
             return self._answer(resp=resp, ignore_messages=ignore_messages)
 
@@ -137,15 +114,13 @@ class Side:
         """Send one spec step and wait for its Answer."""
         return self.submit(step=step, ignore_messages=ignore_messages)()
 
-    def _answer(self, *, resp: Mapping[str, Any], ignore_messages: bool) -> Answer:
-        if resp.get("ok"):
-            return Answer(compared={"ok": normalise_result(result=resp.get("result"))})
-        error = resp.get("error") or {}
-        kind = str(error.get("kind", ""))
-        message = normalise_message(message=str(error.get("message", "")), roots=[str(self.root)])
-        if kind == "unsupported" or ignore_messages:
-            return Answer(compared={"error": kind}, detail=message)
-        return Answer(compared={"error": kind, "message": message})
+    def _answer(self, *, resp: Response, ignore_messages: bool) -> Answer:
+        if isinstance(resp, Success):
+            return Answer(compared={"ok": normalise_result(result=resp.result)})
+        message = normalise_message(message=resp.message, roots=[str(self.root)])
+        if resp.unsupported or ignore_messages:
+            return Answer(compared={"error": resp.kind}, detail=message)
+        return Answer(compared={"error": resp.kind, "message": message})
 
     def disk(self) -> DiskState:
         """The sandbox's cache file and directory now."""
@@ -241,8 +216,3 @@ def _broken_answer(exc: Exception) -> Answer:
     if isinstance(exc, TesteeTimeout):
         return Answer(compared={"crash": "timeout"}, detail=str(exc))
     return Answer(compared={"crash": "crash"}, detail=str(exc))
-
-
-def _alive(testee: Testee) -> bool:
-    alive = getattr(testee, "alive", None)
-    return True if alive is None else bool(alive())

@@ -9,9 +9,9 @@ example; hypothesis shrinks it and the minimal sequence is written as a
 ready-to-add spec case (see docs/differential.md).
 
 This module is the public entry (`run_diff`, `DiffResult`); the pieces live in
-diff_observe (what a step observes and how two sides compare), diff_side (one
-implementation and its sandbox), diff_counterexample (the spec case written on
-a divergence), diff_options (options, allowed classes, errors) and diff_engine
+observe (what a step observes and how two sides compare), side (one
+implementation and its sandbox), counterexample (the spec case written on
+a divergence), options (options, allowed classes) and engine
 (the lockstep engine and its state machine).
 """
 
@@ -29,73 +29,21 @@ from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 from hypothesis.stateful import get_state_machine_test
 from hypothesis.statistics import collector as _collector
 
-from harness.diff_counterexample import (
+from harness.differential.counterexample import (
     Counterexample,
-    TraceStep,
     WrittenCounterexample,
-    counterexample_case,
-    slug,
     write_counterexample,
 )
-from harness.diff_engine import Engine, build_machine
-from harness.diff_observe import (
-    CACHE_DIR,
-    CACHE_FILE,
-    Answer,
-    DiskState,
-    compare_answers,
-    compare_disks,
-    read_disk,
-)
-from harness.diff_options import (
-    ALLOW_CLASSES,
-    DEFAULT_OUT,
-    DiffOptions,
-    DiffSetupError,
-    Divergence,
-    auto_allowed,
-)
-from harness.diff_side import UMASK, Side, fast_sandbox_parent, protocol_request
-from harness.exceptions import ProjectNotFound
+from harness.differential.engine import Engine, build_machine
+from harness.differential.options import DiffOptions
+from harness.exceptions import Divergence, ProjectNotFound
 from harness.paths import find_repo_root
-from harness.strategies import profile_settings
+from harness.profiles import profile_settings
 from harness.testee import Testee
 
 # hypothesis types its statistics hook as always None; it takes a callback at run time.
 _STATISTICS: Any = _collector
 
-__all__ = [
-    "ALLOW_CLASSES",
-    "CACHE_DIR",
-    "CACHE_FILE",
-    "DEFAULT_OUT",
-    "UMASK",
-    "Answer",
-    "Counterexample",
-    "DiffOptions",
-    "DiffResult",
-    "DiffSetupError",
-    "DiskState",
-    "Divergence",
-    "Engine",
-    "ExampleCounts",
-    "Side",
-    "TraceStep",
-    "WrittenCounterexample",
-    "auto_allowed",
-    "build_machine",
-    "compare_answers",
-    "compare_disks",
-    "counterexample_case",
-    "fast_sandbox_parent",
-    "hypothesis_home",
-    "protocol_request",
-    "read_disk",
-    "run_diff",
-    "run_settings",
-    "slug",
-    "write_counterexample",
-]
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.checks import byte_diff
+from harness.checks import byte_diff, format_mode, normalise_tmp_names
 
 CACHE_DIR = "home/.databricks"
 CACHE_FILE = f"{CACHE_DIR}/token-cache.json"
 CACHE_NAME = CACHE_FILE.rsplit("/", 1)[1]
-_TMP_NAME = re.compile(r"\.token-cache-\d+\.tmp")
 _EXPIRES_IN_LINE = re.compile(rb',\n\s*"expires_in": -?\d+')
 
 
@@ -74,7 +73,7 @@ def read_disk(*, root: Path) -> DiskState:
     try:
         dmode: int | None = stat.S_IMODE(os.stat(root / CACHE_DIR).st_mode)
         listing: tuple[str, ...] | None = tuple(
-            sorted(_TMP_NAME.sub(".token-cache-*.tmp", n) for n in os.listdir(root / CACHE_DIR))
+            sorted(normalise_tmp_names(text=n) for n in os.listdir(root / CACHE_DIR))
         )
     except OSError:
         dmode, listing = None, None
@@ -83,11 +82,7 @@ def read_disk(*, root: Path) -> DiskState:
     )
 
 
-def _mode(mode: int | None) -> str:
-    return "none" if mode is None else f"{mode:04o}"
-
-
-def show(value: Any) -> str:
+def show(*, value: Any) -> str:
     """A value as one line of sorted, unescaped JSON (for people)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
@@ -97,8 +92,8 @@ def compare_answers(*, a: Answer, b: Answer, names: tuple[str, str]) -> list[str
     if a.compared == b.compared:
         return []
     out = [
-        f"response: {names[0]}: {show(a.compared)}",
-        f"response: {names[1]}: {show(b.compared)}",
+        f"response: {names[0]}: {show(value=a.compared)}",
+        f"response: {names[1]}: {show(value=b.compared)}",
     ]
     for name, ans in zip(names, (a, b), strict=True):
         if ans.detail:
@@ -115,7 +110,8 @@ def compare_disks(
         out.append(f"{CACHE_FILE}: type {names[0]}={a.file_type} {names[1]}={b.file_type}")
     if a.file_mode != b.file_mode:
         out.append(
-            f"{CACHE_FILE}: mode {names[0]}={_mode(a.file_mode)} {names[1]}={_mode(b.file_mode)}"
+            f"{CACHE_FILE}: mode {names[0]}={format_mode(mode=a.file_mode)} "
+            f"{names[1]}={format_mode(mode=b.file_mode)}"
         )
     ca, cb = a.content, b.content
     if ignore_expires_in and ca is not None and cb is not None:
@@ -130,7 +126,8 @@ def compare_disks(
         out.append(f"{CACHE_FILE}: bytes readable on only one side")
     if a.dir_mode != b.dir_mode:
         out.append(
-            f"{CACHE_DIR}/: mode {names[0]}={_mode(a.dir_mode)} {names[1]}={_mode(b.dir_mode)}"
+            f"{CACHE_DIR}/: mode {names[0]}={format_mode(mode=a.dir_mode)} "
+            f"{names[1]}={format_mode(mode=b.dir_mode)}"
         )
     if a.listing != b.listing:
         out.append(

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import escape_bytes
-from harness.diff_observe import CACHE_DIR, CACHE_FILE, Answer, DiskState, show
-from harness.diff_options import DiffSetupError
+from harness.differential.observe import CACHE_DIR, CACHE_FILE, Answer, DiskState, show
+from harness.exceptions import DiffSetupError
 from harness.spec import load_case_file
 
 CASES_SUBDIR = "cases"
@@ -53,13 +53,13 @@ class Counterexample:
         if self.file is not None:
             lines.append(f"  cache file before: {escape_bytes(data=self.file)}")
         for n, ts in enumerate(self.steps, start=1):
-            lines.append(f"  step {n}: {show(dict(ts.step))}")
+            lines.append(f"  step {n}: {show(value=dict(ts.step))}")
         lines.append("differences after the last step:")
         lines.extend(f"  - {d}" for d in self.diffs)
         return "\n".join(lines)
 
 
-def slug(name: str) -> str:
+def slug(*, name: str) -> str:
     """An implementation name as an id segment: `go-sdk@v0.129.0` → `go-sdk-v0-129-0`."""
     s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return s or "impl"
@@ -114,7 +114,7 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
         sort_keys=True,
     )
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    case_id = f"counterexample.{slug(cx.names[0])}-vs-{slug(cx.names[1])}.{digest}"
+    case_id = f"counterexample.{slug(name=cx.names[0])}-vs-{slug(name=cx.names[1])}.{digest}"
     description = (
         f"Found by `tokencache-compat diff {cx.names[0]} {cx.names[1]}`: "
         f"{cx.names[exp]} behaves as written here, {cx.names[other]} differs "

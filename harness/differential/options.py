@@ -6,9 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from harness.strategies import CI_PROFILE
+from harness.profiles import CI_PROFILE
+
+if TYPE_CHECKING:
+    from harness.protocol import Hello
 
 DEFAULT_OUT = Path("reports/counterexamples")
 _OAUTH2_VERSION = re.compile(r"v0\.(\d+)\.")
@@ -21,14 +24,6 @@ ALLOW_CLASSES: Mapping[str, str] = {
     "and drops it; generation never sets it and it is ignored when comparing",
     "messages": "error messages are not compared, only error kinds",
 }
-
-
-class DiffSetupError(RuntimeError):
-    """A side cannot take part in a differential run (did not start, bad hello)."""
-
-
-class Divergence(AssertionError):
-    """The two sides answered a step differently (hypothesis shrinks on this)."""
 
 
 @dataclass(frozen=True)
@@ -46,18 +41,17 @@ class DiffOptions:
     hypothesis_dir: Path | None = None  # None: hypothesis_home()
 
 
-def _oauth2_minor(hello: Mapping[str, Any]) -> int | None:
-    details = hello.get("details") or {}
-    version = str(details.get("golang.org/x/oauth2", "")) if isinstance(details, Mapping) else ""
+def _oauth2_minor(hello: Hello) -> int | None:
+    version = hello.details.get("golang.org/x/oauth2", "")
     m = _OAUTH2_VERSION.search(version)
     return int(m.group(1)) if m else None
 
 
-def auto_allowed(*, hellos: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+def auto_allowed(*, hellos: Sequence[Hello]) -> frozenset[str]:
     """Divergence classes documented for this pair, read from the hellos."""
     out = set()
     for h in hellos:
-        if str(h.get("runtime", "")).startswith("go"):
+        if h.runtime.startswith("go"):
             out.add("null-top-level")
         minor = _oauth2_minor(h)
         if minor is not None and minor < 23:

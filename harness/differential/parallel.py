@@ -27,18 +27,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.diff_counterexample import WrittenCounterexample
-from harness.diff_options import DiffOptions, DiffSetupError
-from harness.differential import DiffResult, ExampleCounts, run_diff, run_settings
+from harness.differential.counterexample import WrittenCounterexample
+from harness.differential.options import DiffOptions
+from harness.differential.run import DiffResult, ExampleCounts, run_diff, run_settings
+from harness.exceptions import DiffSetupError, InvalidJobCount
 from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
 
 # The base of the per-worker seeds when the ci profile runs without --seed.
 CI_BASE_SEED = 0
 WORKER_DIR_PREFIX = "worker-"
-
-
-class InvalidJobCount(ValueError):
-    """A negative --jobs."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,95 @@
+"""`tokencache-compat diff A B`: differential property test of two implementations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.differential.options import ALLOW_CLASSES, DEFAULT_OUT
+from harness.options import IMPL_OPTIONS, add_to_argparse
+from harness.profiles import CI_PROFILE, PROFILES
+
+HELP = "differential property test of two implementations"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The two implementations, the search's size and seed, and what to tolerate."""
+    parser.add_argument("a", help="first implementation (e.g. reference)")
+    parser.add_argument("b", help="second implementation (e.g. go-sdk@v0.129.0)")
+    parser.add_argument("--examples", type=int, metavar="N",
+                        help="number of examples (default: the profile's)")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="random seed (turns derandomization off)")
+    parser.add_argument("--profile", choices=PROFILES, default=CI_PROFILE,
+                        help="hypothesis settings (default ci: derandomized)")
+    parser.add_argument("--steps", type=int, metavar="N",
+                        help="maximum steps per example (default: the profile's)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help=f"where counterexample spec cases go (default {DEFAULT_OUT})")
+    parser.add_argument("--allow", action="append", default=[], choices=sorted(ALLOW_CLASSES),
+                        help="a documented divergence class to tolerate; repeatable")
+    parser.add_argument("--no-auto-allow", action="store_true",
+                        help="do not derive allowed classes from the two hellos")
+    parser.add_argument("--jobs", type=_job_count, default=1, metavar="N",
+                        help="split the examples across N worker processes, each with its "
+                        "own seed and testees (default 1: one process; 0: one per CPU)")
+    add_to_argparse(parser=parser, options=IMPL_OPTIONS)
+
+
+def _job_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (one per CPU) or more, got {text!r}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the search; print every divergence found, exit 1 on any."""
+    from harness.commands.common import project_paths
+    from harness.differential.options import DiffOptions
+    from harness.differential.parallel import ParallelDiffResult, run_diff_parallel
+    from harness.differential.run import DiffResult, run_diff
+    from harness.exceptions import DiffSetupError, UsageError
+    from harness.impls import select_impls
+
+    if args.a == args.b:
+        raise UsageError("diff needs two different implementations")
+    selection = select_impls(
+        repo_root=project_paths(args=args).root,
+        extra=tuple(args.impl),
+        use_go=not args.no_go,
+        only=(args.a, args.b),
+        timeout=args.timeout,
+        require_go=args.require_go,
+    )
+    by_name = {t.name: t for t in selection.testees}
+    missing = [n for n in (args.a, args.b) if n not in by_name]
+    if missing:
+        reasons = {u.name: u.unavailable for u in selection.unavailable}
+        for n in missing:
+            print(f"ERROR {n}: {reasons.get(n) or 'no such implementation'}", file=sys.stderr)
+        return 1
+    options = DiffOptions(
+        examples=args.examples,
+        seed=args.seed,
+        profile=args.profile,
+        out_dir=args.out,
+        allow=frozenset(args.allow),
+        auto_allow=not args.no_auto_allow,
+        steps=args.steps,
+    )
+    a, b = by_name[args.a], by_name[args.b]
+    try:
+        result: DiffResult | ParallelDiffResult = (
+            run_diff(a=a, b=b, options=options) if args.jobs == 1
+            else run_diff_parallel(a=a, b=b, options=options, jobs=args.jobs)
+        )
+    except DiffSetupError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(result.render())
+    return 0 if result.ok else 1

@@ -1,0 +1,41 @@
+"""`tokencache-compat report`: an alias of `run --html FILE`, plus both Markdown reports."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.options import RUN_OPTIONS, add_to_argparse
+
+HELP = "alias of `run --html FILE` (cases, then interop; one page)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """`--html`, `--markdown` and the same selection and judging options as `run`."""
+    parser.add_argument("--html", type=Path, required=True, metavar="FILE",
+                        help="write the same page as `run --html FILE`")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="also write the case and interop Markdown reports, concatenated")
+    # The same option table as `run`, so the alias cannot drift.
+    add_to_argparse(parser=parser, options=RUN_OPTIONS)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the cases, then the interop grid of the same implementations; write the page."""
+    from harness.commands.common import run_config, write_report
+    from harness.interop import interop_for_run
+    from harness.report.html import render_run_html
+    from harness.report.interop import render_interop_markdown
+    from harness.report.markdown import render_markdown
+    from harness.session import execute_run
+
+    result = execute_run(config=run_config(args=args))
+    interop = interop_for_run(run=result, timeout=args.timeout)
+    write_report(path=args.html, text=render_run_html(run=result, interop=interop))
+    if args.markdown is not None:
+        write_report(
+            path=args.markdown,
+            text=render_markdown(run=result) + "\n" + render_interop_markdown(result=interop),
+        )
+    print(f"wrote {args.html}")
+    return result.exit_code
