@@ -29,6 +29,7 @@ from harness.testee import InProcessTestee
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_reference_against_itself_never_diverges(tmp_path: Path) -> None:
     """Two copies of the reference in separate sandboxes agree on every generated sequence."""
     result = run_diff(
@@ -41,6 +42,7 @@ def test_reference_against_itself_never_diverges(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_planted_divergence_is_caught_shrunk_and_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,6 +94,7 @@ def test_planted_divergence_is_caught_shrunk_and_written(
     assert outcomes == {(case.id, "reference"): Outcome.PASS, (case.id, "broken"): Outcome.FAIL}
 
 
+@pytest.mark.slow
 def test_broken_side_first_still_asserts_the_reference(tmp_path: Path) -> None:
     """With the broken side named first, the spec case still records the reference's bytes."""
     result = run_diff(
@@ -114,6 +117,7 @@ def test_unsupported_answer_skips_the_step_on_both_sides(tmp_path: Path) -> None
     assert result.steps > 0
 
 
+@pytest.mark.slow
 def test_seed_changes_the_examples(tmp_path: Path) -> None:
     """--seed runs are reproducible and differ from the derandomized run."""
 

@@ -69,6 +69,7 @@ def test_format_expiry_extended_years_and_offsets() -> None:
     )
 
 
+@pytest.mark.slow
 @FAST
 @given(tokens(expires_in=False), cache_file_bytes(expires_in=False, null_top_level=False))
 def test_switches_keep_known_go_divergences_out(token: dict[str, object], data: bytes) -> None:
@@ -87,6 +88,7 @@ def test_keys_and_args_are_wire_safe(key: str, arg: dict[str, str]) -> None:
     assert all(_no_lone_surrogate(v) for v in arg.values())
 
 
+@pytest.mark.slow
 def test_cache_files_are_mostly_valid_json_and_sometimes_hand_edited() -> None:
     """The file strategy yields loadable JSON most of the time, and quirks too."""
     seen = {"json": 0, "broken": 0, "surrogate": 0, "odd-case": 0}
@@ -109,6 +111,7 @@ def test_cache_files_are_mostly_valid_json_and_sometimes_hand_edited() -> None:
     assert seen["surrogate"] > 0 and seen["odd-case"] > 0
 
 
+@pytest.mark.slow
 @FAST
 @given(st.lists(operations(vias=("sdk",)), min_size=1, max_size=5))
 def test_operations_are_spec_steps(ops: list[dict[str, object]]) -> None:
@@ -140,6 +143,7 @@ FILE_REACHES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("strategy", "reached"), [r[1:] for r in FILE_REACHES], ids=[r[0] for r in FILE_REACHES]
 )

@@ -17,6 +17,9 @@ from reference_impl.errors import DecodeError, NullFileError
 from reference_impl.protocol import token_from_json
 from reference_impl.token import Token
 
+# Thousands of generated examples: the fast lane (pytest -m "not slow") leaves these out.
+pytestmark = pytest.mark.slow
+
 
 def _outcome(raw: bytes, *, defer: bool) -> DecodedFile | str:
     """decode_file's result or error text, with deferral on or off."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +115,7 @@ def damaged(draw: st.DrawFn) -> bytes:
     return value[:i] + value[i + 1 :]
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(value=st.one_of(near_canonical(), damaged()))
 @example(value=b"2024-02-29T00:00:00Z")  # leap day: the one calendar check the fast path makes
@@ -128,6 +130,7 @@ def test_fast_path_matches_full_parser(value: bytes) -> None:
     assert _outcome(lambda v: parse_rfc3339(value=v), value) == _outcome(_parse_rfc3339_slow, value)
 
 
+@pytest.mark.slow
 def test_generated_inputs_reach_both_paths() -> None:
     """The generator feeds the fast path as well as the fallback, so the property tests both."""
     seen = {"fast": 0, "slow": 0}

@@ -33,6 +33,9 @@ from reference_impl import (
 from reference_impl.decoder import _tree_from_tokens, go_string
 from reference_impl.jsonscan import go_check_valid
 
+# Thousands of generated examples: the fast lane (pytest -m "not slow") leaves these out.
+pytestmark = pytest.mark.slow
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from harness.paths import find_repo_root
@@ -32,6 +33,7 @@ def test_case_ids_levels_and_tags(snapshot: SnapshotAssertion) -> None:
     assert listing == snapshot
 
 
+@pytest.mark.slow
 def test_an_added_case_fails_the_snapshot(tmp_path: Path) -> None:
     """With one extra case in the suite, the snapshot test above fails."""
     repo = Path(__file__).resolve().parents[2]
