@@ -60,7 +60,7 @@ def run_config(*, values: Mapping[str, Any], paths: ProjectPaths) -> RunConfig:
         use_go=not values.get("no_go"),
         only_impls=tuple(values.get("only_impl") or ()),
         skip_impls=tuple(values.get("skip_impl") or ()),
-        timeout=float(values.get("timeout") or DEFAULT_TIMEOUT),
+        timeout=float(DEFAULT_TIMEOUT if values.get("timeout") is None else values["timeout"]),
         require_go=bool(values.get("require_go")),
     )
 
