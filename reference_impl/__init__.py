@@ -40,10 +40,12 @@ from .gotime import (
     unmarshal_json_time,
 )
 from .keys import ArgKind, CacheKeys, OAuthArg, cache_keys, validate_host
+from .lockfile import LOCK_FILE_NAME, LockedFileTokenCache
 from .protocol import Session
 from .token import Token
 
 __all__ = [
+    "LOCK_FILE_NAME",
     "TOKEN_CACHE_FILE_PATH",
     "TOKEN_CACHE_VERSION",
     "ZERO_TIME",
@@ -57,6 +59,7 @@ __all__ = [
     "FileTokenCache",
     "GoTime",
     "HomeNotSetError",
+    "LockedFileTokenCache",
     "MarshalError",
     "MirroringCache",
     "NotFoundError",

@@ -1,4 +1,4 @@
-"""``python -m reference_impl [--variant sdk|cli]``: serve protocol v1 on stdin/stdout."""
+"""``python -m reference_impl [--variant sdk|cli] [--lock]``: serve protocol v1 on stdin/stdout."""
 
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ def main(*, argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--variant", choices=["sdk", "cli"], default="sdk", help="HOME error wording"
     )
+    parser.add_argument(
+        "--lock",
+        action="store_true",
+        help="hold token-cache.lock around open, store and lookup (docs/concurrency.md)",
+    )
     args = parser.parse_args(argv)
-    session = Session(variant=cast(Variant, args.variant))
+    session = Session(variant=cast(Variant, args.variant), lock=args.lock)
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -22,6 +22,7 @@ from .errors import NotFoundError, TokenCacheError
 from .filecache import FileTokenCache, Variant
 from .gotime import ZERO_TIME, GoTime
 from .keys import ArgKind, CacheKeys, OAuthArg, cache_keys
+from .lockfile import LockedFileTokenCache
 from .token import Token
 
 __all__ = [
@@ -145,16 +146,27 @@ def _key(req: Mapping[str, Any]) -> str:
 
 
 class Session:
-    """One testee session: at most one open cache, its own environment."""
+    """One testee session: at most one open cache, its own environment.
 
-    def __init__(self, *, variant: Variant = "sdk", env: Mapping[str, str] | None = None) -> None:
+    ``lock=True`` is the ``--lock`` variant: the cache holds ``token-cache.lock``
+    (reference_impl/lockfile.py) and ``hello`` announces ``"lock": "flock"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        variant: Variant = "sdk",
+        env: Mapping[str, str] | None = None,
+        lock: bool = False,
+    ) -> None:
         self.variant: Variant = variant
         self.env: dict[str, str] = dict(env or {})
-        self._cache: FileTokenCache | None = None
+        self.lock = lock
+        self._cache: FileTokenCache | LockedFileTokenCache | None = None
 
     def hello(self) -> dict[str, Any]:
         """The ``hello`` result."""
-        return {
+        hello: dict[str, Any] = {
             "protocol": PROTOCOL_VERSION,
             "name": "reference",
             "version": __version__,
@@ -167,6 +179,9 @@ class Session:
                 "variant": self.variant,
             },
         }
+        if self.lock:
+            hello["lock"] = "flock"
+        return hello
 
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one request; never raises for cache errors (they become error responses).
@@ -190,7 +205,7 @@ class Session:
             }
         return {"id": rid, "ok": True, "result": result}
 
-    def _opened(self) -> FileTokenCache:
+    def _opened(self) -> FileTokenCache | LockedFileTokenCache:
         if self._cache is None:
             raise RequestError("no cache is open")
         return self._cache
@@ -232,7 +247,8 @@ class Session:
             raise RequestError("path must be a string or null")
         # A failed open leaves no cache, as NewFileTokenCache returns nil.
         self._cache = None
-        self._cache = FileTokenCache.open(path=path, env=self.env, variant=self.variant)
+        opener = LockedFileTokenCache if self.lock else FileTokenCache
+        self._cache = opener.open(path=path, env=self.env, variant=self.variant)
         return {}
 
     def _dual_store(self, req: Mapping[str, Any]) -> dict[str, Any]:

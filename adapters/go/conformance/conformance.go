@@ -51,6 +51,10 @@ type Testee struct {
 	DualStore map[string]func(c Cache, a Arg, key string, t *oauth2.Token) error
 	// Details are added to hello's details (free text for reports).
 	Details map[string]string
+	// Lock makes open, Store and Lookup hold the advisory lock file
+	// (LockedOpen); hello then announces "lock": "flock". Main sets it when
+	// the testee is started with --lock.
+	Lock bool
 }
 
 // ErrUnsupported marks a request variant the testee cannot perform; the
@@ -68,7 +72,15 @@ func (e unsupportedError) Error() string        { return string(e) }
 func (e unsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // Main serves protocol v1 on stdin/stdout until shutdown or EOF, then exits.
+// The one command-line argument it knows is --lock (see Testee.Lock).
 func Main(t Testee) {
+	for _, arg := range os.Args[1:] {
+		if arg != "--lock" {
+			fmt.Fprintf(os.Stderr, "conformance: unknown argument %q (the kit knows --lock)\n", arg)
+			os.Exit(2)
+		}
+		t.Lock = true
+	}
 	if err := Serve(t, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "conformance:", err)
 		os.Exit(2)
@@ -78,6 +90,9 @@ func Main(t Testee) {
 
 // Serve answers requests from in on out until shutdown or EOF.
 func Serve(t Testee, in io.Reader, out io.Writer) error {
+	if t.Lock {
+		t.Open = LockedOpen(t.Open)
+	}
 	s := &server{testee: t}
 	r := bufio.NewReader(in)
 	w := bufio.NewWriter(out)
@@ -221,7 +236,7 @@ func (s *server) hello() any {
 	for k, v := range s.testee.Details {
 		details[k] = v
 	}
-	return map[string]any{
+	hello := map[string]any{
 		"protocol":       1,
 		"name":           s.testee.Name,
 		"version":        s.testee.Version,
@@ -230,6 +245,10 @@ func (s *server) hello() any {
 		"runtime":        runtime.Version(),
 		"details":        details,
 	}
+	if s.testee.Lock {
+		hello["lock"] = "flock"
+	}
+	return hello
 }
 
 func (s *server) open(req *request) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,84 @@ func TestRefreshProbeForwardsTheRequestedTokenAndFirstError(t *testing.T) {
 	}
 	if p.Stores() != 3 {
 		t.Errorf("Stores = %d, want 3", p.Stores())
+	}
+}
+
+func TestLockedTesteeAnnouncesTheLockAndCreatesTheFile0600(t *testing.T) {
+	dir := t.TempDir()
+	testee := memTestee(memCache{})
+	testee.Lock = true
+	resps := exchange(t, testee,
+		`{"id":1,"op":"hello"}`,
+		`{"id":2,"op":"open","path":"`+dir+`/sub/token-cache.json"}`,
+		`{"id":3,"op":"store","key":"k","token":{"access_token":"a"}}`,
+		`{"id":4,"op":"lookup","key":"missing"}`,
+	)
+	if lock := resps[0]["result"].(map[string]any)["lock"]; lock != "flock" {
+		t.Errorf("hello lock = %v, want flock", lock)
+	}
+	if resps[2]["ok"] != true {
+		t.Errorf("store through the lock failed: %v", resps[2])
+	}
+	if k := errorKind(resps[3]); k != "not_found" {
+		t.Errorf("a locked lookup's error kind = %q, want not_found (errors pass through)", k)
+	}
+	st, err := os.Stat(dir + "/sub/" + LockFileName)
+	if err != nil {
+		t.Fatalf("lock file: %v", err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("lock file mode = %v, want 0600", st.Mode().Perm())
+	}
+}
+
+func TestUnlockedTesteeDoesNotAnnounceALock(t *testing.T) {
+	resps := exchange(t, memTestee(memCache{}), `{"id":1,"op":"hello"}`)
+	if _, ok := resps[0]["result"].(map[string]any)["lock"]; ok {
+		t.Errorf("hello of a testee without Lock carries lock: %v", resps[0])
+	}
+}
+
+func TestWithLockExcludesASecondHolderUntilRelease(t *testing.T) {
+	path := t.TempDir() + "/" + LockFileName
+	held := make(chan struct{})
+	done := make(chan struct{})
+	release := make(chan struct{})
+	go func() {
+		_ = WithLock(path, true, func() error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	go func() {
+		_ = WithLock(path, true, func() error { return nil })
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a second exclusive holder got the lock while the first held it")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second holder never got the lock after release")
+	}
+}
+
+func TestWithLockRefusesASymlinkedLockFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(dir+"/elsewhere", dir+"/"+LockFileName); err != nil {
+		t.Fatal(err)
+	}
+	err := WithLock(dir+"/"+LockFileName, true, func() error { return nil })
+	if err == nil || !strings.HasPrefix(err.Error(), "lock: ") {
+		t.Errorf("WithLock through a symlink = %v, want a lock: error", err)
+	}
+	if _, statErr := os.Lstat(dir + "/elsewhere"); statErr == nil {
+		t.Error("the symlink's target was created")
 	}
 }
