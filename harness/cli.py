@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from harness.commands import diff, golden, impls, interop, list_cases, report, run
+from harness.commands import diff, golden, impls, interop, list_cases, report, run, stress
 from harness.exceptions import NothingToRun, UsageError
 from harness.options import PATH_OPTIONS, add_to_argparse
 
@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     _command("diff", diff),
     _command("interop", interop),
     _command("report", report),
+    _command("stress", stress),
 )
 
 

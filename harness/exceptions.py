@@ -78,6 +78,10 @@ class SandboxEscape(HarnessError, PermissionError):
     """A case's symlinks or paths resolve outside its sandbox; the case is refused."""
 
 
+class StressSetupError(HarnessError, RuntimeError):
+    """A stress writer cannot start or open the shared cache; names the writer and why."""
+
+
 class NothingToRun(HarnessError):
     """A run cannot begin: no project, no cases, or a selection matching nothing."""
 

@@ -209,6 +209,7 @@ class Hello:
     dual_store_via: tuple[str, ...]
     details: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # every member, for reports
+    lock: str | None = None  # "flock": holds token-cache.lock (docs/concurrency.md)
 
     def offers(self, *, op: str) -> bool:
         """True when the testee implements `op` (`hello` and `shutdown` are implied)."""
@@ -266,6 +267,9 @@ def parse_hello(*, response: Response) -> Hello:
     details = doc.get("details") or {}
     if not isinstance(details, Mapping):
         raise TesteeUnavailable("hello: details must be an object")
+    lock = doc.get("lock")
+    if lock is not None and not isinstance(lock, str):
+        raise TesteeUnavailable("hello: lock must be a string")
     return Hello(
         name=str(doc.get("name", "")),
         version=str(doc.get("version", "")),
@@ -274,4 +278,5 @@ def parse_hello(*, response: Response) -> Hello:
         dual_store_via=lists["dual_store_via"],
         details={str(k): str(v) for k, v in details.items()},
         raw={**doc, "ops": list(lists["ops"]), "dual_store_via": list(lists["dual_store_via"])},
+        lock=lock,
     )

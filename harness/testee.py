@@ -229,11 +229,13 @@ class SubprocessTestee(Testee):
         command: tuple[str, ...],
         timeout: float = DEFAULT_TIMEOUT,
         source: str = "",
+        home_parent: Path | None = None,
     ) -> None:
         super().__init__(name=name)
         self.command = command
         self.timeout = timeout
         self.source = source
+        self.home_parent = home_parent  # where the process's private HOME is made
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: str | None = None
         self._sel: selectors.BaseSelector | None = None
@@ -246,7 +248,7 @@ class SubprocessTestee(Testee):
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         self._kill()
-        self._home = tempfile.mkdtemp(prefix=HOME_PREFIX)
+        self._home = tempfile.mkdtemp(prefix=HOME_PREFIX, dir=self.home_parent)
         env = dict(os.environ)
         env["HOME"] = self._home  # never the real home
         env.pop("USERPROFILE", None)
@@ -285,6 +287,11 @@ class SubprocessTestee(Testee):
             hello=None if self.last_hello is None else self.last_hello.raw,
             source=self.source,
         )
+
+    @property
+    def pid(self) -> int | None:
+        """The current process's id (None when none was started), e.g. to kill it mid-request."""
+        return self._proc.pid if self._proc is not None else None
 
     def alive(self) -> bool:
         """True while the process runs."""

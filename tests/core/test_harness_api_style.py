@@ -29,7 +29,7 @@ EXEMPT = {
     "harness.gobuild.main": "module entry point: main(argv)",
     # Subcommand modules: the CLI calls configure(parser) and run(args) from its table.
     **{f"harness.commands.{m}.{f}": "subcommand entry point"
-       for m in ("run", "list_cases", "golden", "impls", "diff", "interop", "report")
+       for m in ("run", "list_cases", "golden", "impls", "diff", "interop", "report", "stress")
        for f in ("configure", "run")},
 }
 # Protocol implementations called positionally by another library, each with its reason.

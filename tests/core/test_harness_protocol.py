@@ -63,6 +63,15 @@ def test_hello_is_parsed_and_checked() -> None:
         parse_hello(response=Failure(id=1, kind="error", message="no"))
 
 
+def test_hello_lock_is_the_one_optional_extension() -> None:
+    """`"lock": "flock"` is read into Hello.lock; absent is None; a non-string is refused."""
+    assert parse_hello(response=Success(id=1, result=HELLO)).lock is None
+    locked = parse_hello(response=Success(id=1, result={**HELLO, "lock": "flock"}))
+    assert locked.lock == "flock"
+    with pytest.raises(TesteeUnavailable, match="lock must be a string"):
+        parse_hello(response=Success(id=1, result={**HELLO, "lock": True}))
+
+
 def test_steps_become_typed_requests() -> None:
     """`delete` is a store of null; dual_store keeps an absent key as None; open gets the env."""
     assert step_request(op="delete", fields={"key": "k"}, env={}, umask=None) == StoreRequest(
