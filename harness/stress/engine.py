@@ -73,6 +73,7 @@ class MixResult:
     leftover_temp_files: int
     leftover_names: tuple[str, ...]
     final_file_parses: bool
+    final_detail: str
     final_keys: int
     final_mode: str | None
     dir_mode: str | None
@@ -164,6 +165,7 @@ def run_mix(
             groups=groups, options=options, history=history, analysis=analysis,
             sampled=sampled, summaries=[w.summary() for w in writers], overran=overran,
             box=box, final_ok=final.status == "ok", final_keys=len(final.tokens or {}),
+            final_detail="" if final.status == "ok" else f"{final.status} {final.detail}".strip(),
             elapsed=elapsed,
         )
 
@@ -191,6 +193,7 @@ def _result(
     overran: Sequence[str],
     box: StressSandbox,
     final_ok: bool,
+    final_detail: str,
     final_keys: int,
     elapsed: float,
 ) -> MixResult:
@@ -232,6 +235,7 @@ def _result(
         leftover_temp_files=len(leftovers),
         leftover_names=leftovers,
         final_file_parses=final_ok,
+        final_detail=final_detail,
         final_keys=final_keys,
         final_mode=mode_text(path=box.cache_path),
         dir_mode=mode_text(path=box.cache_path.parent),

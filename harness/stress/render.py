@@ -52,6 +52,7 @@ def mix_to_json(*, mix: MixResult) -> dict[str, Any]:
         "leftover_temp_files": mix.leftover_temp_files,
         "leftover_names": list(mix.leftover_names),
         "final_file_parses": mix.final_file_parses,
+        "final_detail": mix.final_detail,
         "final_keys": mix.final_keys,
         "final_mode": mix.final_mode,
         "dir_mode": mix.dir_mode,
@@ -117,6 +118,8 @@ def _notes(mix: MixResult) -> list[str]:
         lines.append(f"  errors: {mix.store_errors} store(s), {mix.lookup_errors} lookup(s), "
                      f"{mix.writer_parse_errors} of them (with opens) because the file did "
                      "not parse")
+    if not mix.final_file_parses:
+        lines.append(f"  the final file does not parse: {mix.final_detail}")
     lines.extend(f"  lost: {e}" for e in mix.lost_examples)
     lines.extend(f"  torn read {e}" for e in mix.torn_read_examples)
     lines.extend(f"  leftover: {n}" for n in mix.leftover_names[:5])
