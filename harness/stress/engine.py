@@ -136,7 +136,7 @@ def run_mix(
         try:
             for w in writers:
                 w.open()
-            sampler = ReaderSampler(path=box.cache_path, clock=clock,
+            sampler = ReaderSampler(path=box.cache_path, root=box.root, clock=clock,
                                     interval=options.sample_interval)
             sampler.start()
             gate = threading.Event()
@@ -152,7 +152,7 @@ def run_mix(
             for w in writers:
                 if w not in launched:
                     w.testee.close()
-        final = read_cache(path=box.cache_path)
+        final = read_cache(path=box.cache_path, root=box.root)
         analysis = analyze_lost_updates(
             stores=history.stores, final=final.tokens,
             shared_reads=[
@@ -237,9 +237,9 @@ def _result(
         final_file_parses=final_ok,
         final_detail=final_detail,
         final_keys=final_keys,
-        final_mode=mode_text(path=box.cache_path),
-        dir_mode=mode_text(path=box.cache_path.parent),
-        lock_file_mode=mode_text(path=box.lock_path),
+        final_mode=mode_text(path=box.cache_path, root=box.root),
+        dir_mode=mode_text(path=box.cache_path.parent, root=box.root),
+        lock_file_mode=mode_text(path=box.lock_path, root=box.root),
         lookups=len(lookups),
         lookups_missing=sum(1 for lk in lookups if lk.outcome == "missing" and not lk.shared),
         lookups_wrong=sum(1 for lk in lookups if lk.outcome == "wrong" and not lk.shared),

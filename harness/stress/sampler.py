@@ -28,8 +28,9 @@ class ReaderSampler:
     """Reads the file every `interval` seconds in a thread until stopped (bounded in count
     and by the clock's limit)."""
 
-    def __init__(self, *, path: Path, clock: Clock, interval: float) -> None:
+    def __init__(self, *, path: Path, root: Path, clock: Clock, interval: float) -> None:
         self._path = path
+        self._root = root
         self._clock = clock
         self._interval = interval
         self._stop = threading.Event()
@@ -57,7 +58,7 @@ class ReaderSampler:
         while (
             not self._stop.is_set() and self._reads < MAX_SAMPLES and not self._clock.expired()
         ):
-            read = read_cache(path=self._path)
+            read = read_cache(path=self._path, root=self._root)
             self._reads += 1
             if read.status == "unparseable":
                 self._unparseable += 1

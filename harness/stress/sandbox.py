@@ -68,8 +68,18 @@ def parse_cache(*, raw: bytes) -> dict[str, str | None] | None:
     return out
 
 
-def read_cache(*, path: Path) -> CacheRead:
-    """Read and parse the cache file once (never following it outside the sandbox)."""
+def contained(*, path: Path, root: Path) -> bool:
+    """True when `path`'s directory really is inside `root` (a writer may have swapped a
+    directory for a symlink; nothing outside the sandbox is read back)."""
+    real = os.path.realpath(path.parent)
+    base = os.path.realpath(root)
+    return real == base or real.startswith(base + os.sep)
+
+
+def read_cache(*, path: Path, root: Path) -> CacheRead:
+    """Read and parse the cache file once, never following anything outside `root`."""
+    if not contained(path=path, root=root):
+        return CacheRead(status="error", detail="the cache directory resolves outside the sandbox")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -96,8 +106,11 @@ def _show(raw: bytes, limit: int = 60) -> str:
     return f"{len(raw)} bytes: {head}" + (" ..." if len(raw) > limit else "")
 
 
-def mode_text(*, path: Path) -> str | None:
-    """The permission bits as `0600`, or None when the path does not exist."""
+def mode_text(*, path: Path, root: Path) -> str | None:
+    """The permission bits as `0600`, or None when the path does not exist (or is not
+    inside `root`)."""
+    if not contained(path=path, root=root):
+        return None
     try:
         return f"{stat.S_IMODE(os.lstat(path).st_mode):04o}"
     except OSError:
@@ -148,6 +161,8 @@ class StressSandbox:
 
     def leftover_temp_files(self) -> tuple[str, ...]:
         """Names of `.token-cache-*.tmp` files in the cache's directory, sorted."""
+        if not contained(path=self.cache_path, root=self.root):
+            return ()
         try:
             names = os.listdir(self.cache_path.parent)
         except OSError:

@@ -271,7 +271,7 @@ class Writer:
     def _after_kill(self, *, at: float, held_lock: bool | None) -> None:
         self._kills += 1
         self.testee.close()  # reaps the killed process, so it can no longer write
-        parsed, detail = check_file(path=self._box.cache_path)
+        parsed, detail = check_file(path=self._box.cache_path, root=self._box.root)
         self._history.add_kill(record=KillRecord(
             writer=self.plan.label, impl=self.plan.impl.name, at=at, file_parsed=parsed,
             held_lock=held_lock, detail=detail,
@@ -349,9 +349,9 @@ def is_parse_error(*, message: str) -> bool:
     return "parse:" in message
 
 
-def check_file(*, path: Path) -> tuple[bool, str]:
+def check_file(*, path: Path, root: Path) -> tuple[bool, str]:
     """Does the cache file parse right now? (False with the reason when not.)"""
-    read = read_cache(path=path)
+    read = read_cache(path=path, root=root)
     if read.status == "ok":
         return True, ""
     return False, f"{read.status} {read.detail}".strip()

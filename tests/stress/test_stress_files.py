@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.stress.locks import flock_holders
-from harness.stress.sandbox import StressSandbox, parse_cache, read_cache
+from harness.stress.sandbox import StressSandbox, mode_text, parse_cache, read_cache
 
 GOOD = json.dumps({"version": 1, "tokens": {"a": {"access_token": "x"}, "b": None}},
                   indent=2).encode()
@@ -36,14 +36,29 @@ def test_read_cache_reports_missing_unparseable_and_never_follows_a_symlink(
 ) -> None:
     """A missing file, a torn one and a symlinked one are told apart from a good read."""
     path = tmp_path / "token-cache.json"
-    assert read_cache(path=path).status == "missing"
+    assert read_cache(path=path, root=tmp_path).status == "missing"
     path.write_bytes(GOOD[:10])
-    torn = read_cache(path=path)
+    torn = read_cache(path=path, root=tmp_path)
     assert torn.status == "unparseable" and torn.size == 10
     path.unlink()
     (tmp_path / "elsewhere").write_bytes(GOOD)
     path.symlink_to(tmp_path / "elsewhere")
-    assert read_cache(path=path).status == "error"
+    assert read_cache(path=path, root=tmp_path).status == "error"
+
+
+def test_nothing_outside_the_sandbox_is_read_back(tmp_path: Path) -> None:
+    """A cache directory swapped for a symlink out of the sandbox is neither read nor listed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "token-cache.json").write_bytes(GOOD)
+    (outside / ".token-cache-1.tmp").write_text("secret")
+    with StressSandbox(parent=tmp_path) as box:
+        box.cache_path.parent.symlink_to(outside)
+        read = read_cache(path=box.cache_path, root=box.root)
+        assert read.status == "error" and "outside the sandbox" in read.detail
+        assert read.tokens is None
+        assert box.leftover_temp_files() == ()
+        assert mode_text(path=box.cache_path, root=box.root) is None
 
 
 def test_sandbox_lists_only_temporary_files_and_is_removed(tmp_path: Path) -> None:
