@@ -46,6 +46,7 @@ def test_a_writer_that_ignores_lock_cannot_pass_for_a_locking_one() -> None:
         mix(fake_impl(mode="good", locking=True), stores=1)
 
 
+@pytest.mark.slow
 def test_every_store_killed_is_restarted_and_the_file_parses_after_each(
     resolve: Resolve,
 ) -> None:

@@ -24,6 +24,7 @@ def _snapshot(root: Path) -> dict[str, bytes | None]:
     return out
 
 
+@pytest.mark.slow
 def test_stress_stays_in_its_sandbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resolve: Resolve
 ) -> None:
