@@ -12,8 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from harness.commands import diff, golden, impls, interop, list_cases, report, run, stress
-from harness.exceptions import NothingToRun, UsageError
+from harness.commands import (
+    compare,
+    diff,
+    golden,
+    impls,
+    interop,
+    list_cases,
+    report,
+    run,
+    stress,
+)
+from harness.exceptions import NothingToRun, ReportFormatError, UsageError
 from harness.options import PATH_OPTIONS, add_to_argparse
 
 
@@ -40,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     _command("interop", interop),
     _command("report", report),
     _command("stress", stress),
+    _command("compare", compare),
 )
 
 
@@ -66,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.handler(args)
     except UsageError as exc:
         parser.error(str(exc))
-    except NothingToRun as exc:
+    except (NothingToRun, ReportFormatError) as exc:  # nothing to run, or to compare with
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1
     return code

@@ -70,11 +70,24 @@ class CaseResult:
     outcome: Outcome
     message: str = ""
     diffs: tuple[str, ...] = ()
+    # sha256 of the case's final cache file after the last step (None: absent, unread,
+    # or the case did not get that far); `compare` tells byte changes apart with it.
+    output_sha256: str | None = None
 
     def text(self) -> str:
         """Message and differences as one text block."""
         return "\n".join([*([self.message] if self.message else []),
                           *(f"- {d}" for d in self.diffs)])
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """Where a run's cases came from, so a stored report can be compared with another."""
+
+    cases_dir: str
+    cases_sha256: str  # every case file in the folder, names and bytes
+    golden_sha256: str  # every golden file, names and bytes
+    case_files: Mapping[str, str] = field(default_factory=dict)  # case id -> file name
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class RunResult:
     load_errors: tuple[LoadError, ...] = ()
     harness_errors: tuple[str, ...] = ()
     case_ids: tuple[str, ...] = field(default=())
+    source: RunSource | None = None
 
     @property
     def ok(self) -> bool:

@@ -70,6 +70,10 @@ class XfailListError(HarnessError, ValueError):
     """An expected-failure list is malformed or names a case that does not exist."""
 
 
+class ReportFormatError(HarnessError, ValueError):
+    """A stored JSON report cannot be read back (missing, not JSON, wrong shape or schema)."""
+
+
 class UsageError(HarnessError, ValueError):
     """A command-line argument is malformed (e.g. --impl without NAME=)."""
 

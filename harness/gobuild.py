@@ -16,10 +16,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
+
+from harness.progress import Progress
 
 GO_ADAPTERS = Path("adapters/go")
 KIT_DIR = GO_ADAPTERS / "conformance"
@@ -109,6 +113,15 @@ def _toolchain_version(go: str, env: Mapping[str, str]) -> str:
     return done.stdout.strip() or done.stderr.strip()
 
 
+def _binary_path(*, source: Path, repo_root: Path, cache_dir: Path, toolchain: str) -> Path:
+    digest = source_hash(testee_dir=source, kit_dir=repo_root / KIT_DIR, toolchain=toolchain)
+    return cache_dir / f"{source.name}-{digest}" / source.name
+
+
+def _is_built(binary: Path) -> bool:
+    return binary.is_file() and os.access(binary, os.X_OK)
+
+
 def _build_one(
     *,
     source: Path,
@@ -119,9 +132,9 @@ def _build_one(
     toolchain: str,
 ) -> GoTestee | GoUnavailable:
     name = go_testee_name(source=source)
-    digest = source_hash(testee_dir=source, kit_dir=repo_root / KIT_DIR, toolchain=toolchain)
-    binary = cache_dir / f"{source.name}-{digest}" / source.name
-    if binary.is_file() and os.access(binary, os.X_OK):
+    binary = _binary_path(source=source, repo_root=repo_root, cache_dir=cache_dir,
+                          toolchain=toolchain)
+    if _is_built(binary):
         return GoTestee(name=name, command=(str(binary),), source=source)
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f".{source.name}.{os.getpid()}.partial")
@@ -193,9 +206,14 @@ def discover_go_testees(
     cache_dir: Path | None = None,
     go: str | None = None,
     include: Callable[[str], bool] | None = None,
+    progress: TextIO | None = None,
 ) -> list[GoTestee | GoUnavailable]:
     """Build (or reuse) the Go SDK testees; one entry per ``adapters/go/sdk-*`` directory
-    whose harness name `include` accepts (default: all)."""
+    whose harness name `include` accepts (default: all).
+
+    When anything must be built (the first use, or a changed source), progress goes
+    to `progress` (default stderr; see harness/progress.py); reuse is silent.
+    """
     repo_root = repo_root.resolve()
     sources = [
         s for s in find_testee_dirs(repo_root=repo_root)
@@ -215,19 +233,32 @@ def discover_go_testees(
             GoUnavailable(name=go_testee_name(source=s), reason=f"{go} version: {exc}")
             for s in sources
         ]
-    with ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
-        futures = [
-            pool.submit(
-                _build_one,
-                source=s,
-                repo_root=repo_root,
-                cache_dir=cache_dir,
-                go=go,
-                env=env,
-                toolchain=toolchain,
-            )
-            for s in sources
-        ]
+    pending = [
+        go_testee_name(source=s) for s in sources
+        if not _is_built(_binary_path(source=s, repo_root=repo_root, cache_dir=cache_dir,
+                                      toolchain=toolchain))
+    ]
+    if not pending:
+        return [_build_one(source=s, repo_root=repo_root, cache_dir=cache_dir, go=go, env=env,
+                           toolchain=toolchain) for s in sources]
+    bar = Progress(label=f"building {len(pending)} Go testee(s)", total=len(pending),
+                   unit="built", stream=progress, ticking=True)
+    bar.note(text=f"go build: {', '.join(pending)} (first use of this source and toolchain; "
+             "about a minute each, two at a time)")
+
+    def build(source: Path) -> GoTestee | GoUnavailable:
+        name = go_testee_name(source=source)
+        started = time.monotonic()
+        result = _build_one(source=source, repo_root=repo_root, cache_dir=cache_dir, go=go,
+                            env=env, toolchain=toolchain)
+        if name in pending:
+            seconds = time.monotonic() - started
+            verdict = "built" if isinstance(result, GoTestee) else "FAILED"
+            bar.advance(detail=f"{name} {verdict} in {seconds:.0f}s")
+        return result
+
+    with bar, ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
+        futures = [pool.submit(build, s) for s in sources]
         return [f.result() for f in futures]
 
 

@@ -22,6 +22,7 @@ from harness.exceptions import TesteeFailure
 from harness.impls import REFERENCE
 from harness.options import DEFAULT_TIMEOUT
 from harness.pool import TesteePool
+from harness.progress import Progress
 from harness.protocol import LookupRequest, OpenRequest, Request, Response, StoreRequest, Success
 from harness.sandbox import CaseSandbox
 from harness.spec import SandboxSpec
@@ -243,22 +244,31 @@ def run_pair(
 
 def run_interop(
     *, testees: Sequence[Testee], unavailable: Mapping[str, str] | None = None,
-    sandbox_parent: Path | None = None,
+    sandbox_parent: Path | None = None, progress: Progress | None = None,
 ) -> InteropResult:
-    """Every writer x reader pair (the diagonal too); testees are started and closed here."""
+    """Every writer x reader pair (the diagonal too); testees are started and closed here.
+
+    `progress` (its total set here, to the number of pairs) counts the pairs done.
+    """
     pool = TesteePool(testees=testees)
+    cells: list[InteropCell] = []
     try:
         started = pool.start_all()
         missing = dict(unavailable or {})
         missing.update({f.info.name: f.info.unavailable or "" for f in pool.failures()})
-        cells = tuple(
-            run_pair(writer=w, reader=r, sandbox_parent=sandbox_parent)
-            for w in started
-            for r in started
-        )
+        pairs = [(w, r) for w in started for r in started]
+        if progress is not None:
+            progress.total = len(pairs)
+        for w, r in pairs:
+            cells.append(run_pair(writer=w, reader=r, sandbox_parent=sandbox_parent))
+            if progress is not None:
+                progress.advance(detail=f"{w.name} wrote, {r.name} read: {cells[-1].status}")
     finally:
         pool.close()
-    return InteropResult(impls=tuple(t.name for t in started), cells=cells, unavailable=missing)
+        if progress is not None:
+            progress.finish()
+    return InteropResult(impls=tuple(t.name for t in started), cells=tuple(cells),
+                         unavailable=missing)
 
 
 def recreate_testees(
@@ -287,7 +297,9 @@ def recreate_testees(
     return testees, unavailable
 
 
-def interop_for_run(*, run: RunResult, timeout: float = DEFAULT_TIMEOUT) -> InteropResult:
+def interop_for_run(
+    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None
+) -> InteropResult:
     """The writer x reader grid over the same implementations as a case run."""
     testees, unavailable = recreate_testees(run=run, timeout=timeout)
-    return run_interop(testees=testees, unavailable=unavailable)
+    return run_interop(testees=testees, unavailable=unavailable, progress=progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +68,12 @@ def run_case(
     `observe` sees the sandbox after the last step (golden regeneration reads it).
     """
 
+    output: str | None = None  # hash of the final cache file, once every step has run
+
     def result(outcome: Outcome, message: str = "", diffs: Sequence[str] = ()) -> CaseResult:
         return CaseResult(
             case_id=case.id, impl=testee.name, outcome=outcome, message=message,
-            diffs=tuple(diffs),
+            diffs=tuple(diffs), output_sha256=output,
         )
 
     golden: bytes | None = None
@@ -110,6 +113,8 @@ def run_case(
                     if d is not None:
                         diffs.append(f"step {index} ({step.op}): {d}")
                 diffs.extend(check_final(case=case, sandbox=sb, golden=golden))
+                produced = sb.read_file(rel=case.final_file()).content
+                output = None if produced is None else hashlib.sha256(produced).hexdigest()
                 if observe is not None:
                     observe(sb)
             except TesteeTimeout as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.data import CaseResult, ImplInfo, LoadError, Outcome, RunResult
@@ -21,6 +21,7 @@ from harness.judge import Expectations, Judge
 from harness.options import DEFAULT_TIMEOUT
 from harness.paths import ProjectPaths
 from harness.pool import TesteePool
+from harness.provenance import run_source
 from harness.runner import RunOptions, run_case
 from harness.sandbox import fast_sandbox_parent
 from harness.spec import Case, load_cases, require_selection, select_cases
@@ -306,4 +307,9 @@ def execute_run(
     *, config: RunConfig, on_result: Callable[[CaseResult], None] | None = None
 ) -> RunResult:
     """Load, select, run and judge: the whole `run` command minus rendering."""
-    return Execution.from_config(config=config).run_all(on_result=on_result)
+    execution = Execution.from_config(config=config)
+    result = execution.run_all(on_result=on_result)
+    # Where the cases came from, so a stored report can be compared with another.
+    source = run_source(cases_dir=config.paths.cases_dir, golden_dir=config.paths.golden_dir,
+                        cases=execution.cases.values())
+    return replace(result, source=source)

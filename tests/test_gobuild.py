@@ -257,3 +257,30 @@ def test_a_rebuild_removes_the_testees_older_builds(
     assert [f for f in folders if f.startswith("sdk-v1.0.0-") and "rc1" not in f] == [
         Path(new.command[0]).parent.name]
     assert len([f for f in folders if f.startswith("sdk-v1.0.0-rc1-")]) == 1
+
+
+def test_first_build_reports_progress_and_reuse_is_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building prints what is built and each result; a second discovery prints nothing."""
+    import io
+
+    root = _write_tree(tmp_path / "repo", versions=("v1.0.0", "v2.0.0"))
+    (root / "adapters" / "go" / "sdk-v1.0.0" / "broken").write_text("")
+    go, _ = _fake_go(tmp_path, monkeypatch)
+    monkeypatch.setenv("TOKENCACHE_COMPAT_PROGRESS", "plain")
+    out = io.StringIO()
+    discover_go_testees(repo_root=root, go=go, progress=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("go build: go-sdk@v2.0.0, go-sdk@v1.0.0 (first use")
+    assert any(ln.startswith("building 2 Go testee(s): 1/2 built") for ln in lines), lines
+    assert any("go-sdk@v1.0.0 FAILED in" in ln or "go-sdk@v2.0.0 built in" in ln
+               for ln in lines), lines
+    assert lines[-1].startswith("building 2 Go testee(s): 2/2 built, ")
+    again = io.StringIO()
+    (root / "adapters" / "go" / "sdk-v1.0.0" / "broken").unlink()
+    discover_go_testees(repo_root=root, go=go, progress=again)
+    assert again.getvalue().splitlines()[0].startswith("go build: go-sdk@v1.0.0 (first use")
+    quiet = io.StringIO()
+    discover_go_testees(repo_root=root, go=go, progress=quiet)
+    assert quiet.getvalue() == ""

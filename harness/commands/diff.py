@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
     from harness.commands.common import project_paths
     from harness.differential.options import DiffOptions
     from harness.differential.parallel import ParallelDiffResult, run_diff_parallel
-    from harness.differential.run import DiffResult, run_diff
+    from harness.differential.run import DiffResult, run_diff, run_settings
     from harness.exceptions import DiffSetupError, UsageError
     from harness.impls import select_impls
+    from harness.progress import Progress
 
     if args.a == args.b:
         raise UsageError("diff needs two different implementations")
@@ -83,11 +84,21 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps,
     )
     a, b = by_name[args.a], by_name[args.b]
+    target = run_settings(options=options).max_examples
+    bar = Progress(label=f"diff {a.name} vs {b.name}", total=target, unit="examples")
+
+    def on_test_case(count: int, diverged: bool) -> None:
+        # Rejected and shrinking test cases count too: never show more than the target.
+        bar.update(done=min(count, target), detail="shrinking a divergence" if diverged else "")
+
     try:
-        result: DiffResult | ParallelDiffResult = (
-            run_diff(a=a, b=b, options=options) if args.jobs == 1
-            else run_diff_parallel(a=a, b=b, options=options, jobs=args.jobs)
-        )
+        with bar:
+            result: DiffResult | ParallelDiffResult = (
+                run_diff(a=a, b=b, options=options, on_test_case=on_test_case)
+                if args.jobs == 1
+                else run_diff_parallel(a=a, b=b, options=options, jobs=args.jobs,
+                                       on_test_case=on_test_case)
+            )
     except DiffSetupError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1

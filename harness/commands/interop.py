@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.commands.common import project_paths, write_report
     from harness.impls import select_impls
     from harness.interop import ALTERED, OK, run_interop
+    from harness.progress import Progress
     from harness.report.html import render_html
     from harness.report.interop import (
         render_interop_json,
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_interop(
         testees=selection.testees,
         unavailable={u.name: u.unavailable or "" for u in selection.unavailable},
+        progress=Progress(label="interop", unit="pairs"),
     )
     sys.stdout.write(render_interop_terminal(result=result))
     write_report(path=args.json, text=render_interop_json(result=result))

@@ -39,8 +39,13 @@ def _oracle_score(testee: Testee) -> int:
 class Engine:
     """Two sides plus the state a machine example needs; shared by all examples."""
 
-    def __init__(self, *, a: Testee, b: Testee, options: DiffOptions) -> None:
+    def __init__(
+        self, *, a: Testee, b: Testee, options: DiffOptions,
+        on_test_case: Callable[[int, bool], None] | None = None,
+    ) -> None:
         self.options = options
+        # Told (test cases so far, diverged yet) as each test case begins: progress lines.
+        self.on_test_case = on_test_case
         parent = options.sandbox_parent or fast_sandbox_parent()
         self.sides = (Side(testee=a, parent=parent), Side(testee=b, parent=parent))
         self.names = (a.name, b.name)
@@ -80,6 +85,8 @@ class Engine:
         self.trace = []
         for side in self.sides:
             side.reset()
+        if self.on_test_case is not None:
+            self.on_test_case(self.test_cases, self.failure is not None)
 
     def write_file(self, *, data: bytes) -> None:
         """Lay the same hand-edited file on both sides; earlier steps stop mattering."""

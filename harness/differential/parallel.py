@@ -22,7 +22,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -119,11 +119,28 @@ class WorkerTask:
     options: DiffOptions
 
 
+# Test cases begun in every worker, shared with the parent for its progress line;
+# set in each worker by the pool's initializer (a shared value cannot be a task argument).
+_TEST_CASES: Any = None
+PROGRESS_POLL_SECONDS = 0.25
+
+
+def _init_worker(counter: Any) -> None:
+    global _TEST_CASES
+    _TEST_CASES = counter
+
+
+def _count_test_case(_count: int, _diverged: bool) -> None:
+    with _TEST_CASES.get_lock():
+        _TEST_CASES.value += 1
+
+
 def run_worker(task: WorkerTask) -> DiffResult:
     """One worker: a plain differential run with its own testees (runs in the child)."""
     a, b = task.a.build(), task.b.build()
+    on_test_case = _count_test_case if _TEST_CASES is not None else None
     try:
-        return run_diff(a=a, b=b, options=task.options)
+        return run_diff(a=a, b=b, options=task.options, on_test_case=on_test_case)
     finally:
         for t in (a, b):
             with contextlib.suppress(Exception):
@@ -268,12 +285,14 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_diff_parallel(
-    *, a: Testee, b: Testee, options: DiffOptions, jobs: int
+    *, a: Testee, b: Testee, options: DiffOptions, jobs: int,
+    on_test_case: Callable[[int, bool], None] | None = None,
 ) -> DiffResult | ParallelDiffResult:
     """Run the differential test in `jobs` worker processes (0: one per CPU).
 
     One job (or a single example) is exactly `run_diff` in this process. The
     testees given are only recipes here: every worker builds and closes its own.
+    `on_test_case(count, diverged)` hears the test cases begun in all workers so far.
     """
     jobs = resolve_jobs(jobs=jobs)
     total = options.examples
@@ -281,7 +300,7 @@ def run_diff_parallel(
         total = run_settings(options=options).max_examples
     shares = split_examples(total=total, jobs=jobs)
     if len(shares) == 1:
-        return run_diff(a=a, b=b, options=options)
+        return run_diff(a=a, b=b, options=options, on_test_case=on_test_case)
     recipes = (recipe_of(testee=a), recipe_of(testee=b))
     for t in (a, b):  # never started here: the workers run their own copies
         t.close()
@@ -299,8 +318,16 @@ def run_diff_parallel(
     # importing the harness costs about 0.2 s, paid by the workers side by side.
     context = multiprocessing.get_context("spawn")
     outcomes: list[WorkerOutcome] = []
-    with ProcessPoolExecutor(max_workers=len(tasks), mp_context=context) as pool:
+    counter = context.Value("q", 0)
+    with ProcessPoolExecutor(max_workers=len(tasks), mp_context=context,
+                             initializer=_init_worker, initargs=(counter,)) as pool:
         futures: list[Future[DiffResult]] = [pool.submit(run_worker, t) for t in tasks]
+        while on_test_case is not None:
+            finished, running = wait(futures, timeout=PROGRESS_POLL_SECONDS,
+                                     return_when=FIRST_EXCEPTION)
+            on_test_case(int(counter.value), False)
+            if not running or any(f.exception() is not None for f in finished):
+                break
         for task, future in zip(tasks, futures, strict=True):
             base = WorkerOutcome(
                 index=task.index, seed=task.options.seed,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,9 +172,15 @@ def _hypothesis_home(directory: Path | None) -> Iterator[None]:
         set_hypothesis_home_dir(previous)
 
 
-def run_diff(*, a: Testee, b: Testee, options: DiffOptions) -> DiffResult:
-    """Run the differential test; writes the shrunk counterexample when one is found."""
-    engine = Engine(a=a, b=b, options=options)
+def run_diff(
+    *, a: Testee, b: Testee, options: DiffOptions,
+    on_test_case: Callable[[int, bool], None] | None = None,
+) -> DiffResult:
+    """Run the differential test; writes the shrunk counterexample when one is found.
+
+    `on_test_case(count, diverged)` is called as each test case begins (progress).
+    """
+    engine = Engine(a=a, b=b, options=options, on_test_case=on_test_case)
     home = options.hypothesis_dir or hypothesis_home()
     stats: list[Mapping[str, Any]] = []
     started = time.monotonic()

@@ -1,4 +1,10 @@
-"""The JSON report: the whole RunResult, machine-readable and key-sorted."""
+"""The JSON report: the whole RunResult, machine-readable and key-sorted.
+
+It is also what `compare` and `run --baseline` read back (harness/compare/load.py),
+so it carries a schema version, the harness version, hashes of the case and golden
+files, each implementation's hello and, per result, the hash of the bytes produced.
+Schema history: 0 (no `schema_version` key) had none of these; 1 added them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,20 @@ import json
 from typing import Any
 
 from harness.data import RunResult
+from harness.provenance import harness_version
+
+SCHEMA_VERSION = 1
 
 
 def run_to_dict(*, run: RunResult) -> dict[str, Any]:
     """A plain-JSON view of a run."""
+    source = run.source
     return {
+        "schema_version": SCHEMA_VERSION,
+        "harness_version": harness_version(),
+        "cases_sha256": source.cases_sha256 if source else None,
+        "golden_sha256": source.golden_sha256 if source else None,
+        "case_files": dict(sorted(source.case_files.items())) if source else {},
         "ok": run.ok,
         "impls": [
             {
@@ -32,6 +47,7 @@ def run_to_dict(*, run: RunResult) -> dict[str, Any]:
                 "outcome": r.outcome.value,
                 "message": r.message,
                 "diffs": list(r.diffs),
+                "output_sha256": r.output_sha256,
             }
             for r in run.results
         ],

@@ -27,9 +27,11 @@ CORE_MODULES = tuple(
 EXEMPT = {
     "harness.cli.main": "console-script entry point: main(argv)",
     "harness.gobuild.main": "module entry point: main(argv)",
+    "harness.ci_action.main": "module entry point: main(argv)",
     # Subcommand modules: the CLI calls configure(parser) and run(args) from its table.
     **{f"harness.commands.{m}.{f}": "subcommand entry point"
-       for m in ("run", "list_cases", "golden", "impls", "diff", "interop", "report", "stress")
+       for m in ("run", "list_cases", "golden", "impls", "diff", "interop", "report", "stress",
+                 "compare")
        for f in ("configure", "run")},
 }
 # Protocol implementations called positionally by another library, each with its reason.

@@ -1,4 +1,8 @@
-"""The HTML report is self-contained, colour-codes every cell and links failures to details."""
+"""The HTML report is self-contained, colour-codes every cell and links failures to details.
+
+(Its layout is tested in tests/report/test_html_layout.py, its script in a real browser
+in tests/report/test_html_browser.py.)
+"""
 
 from __future__ import annotations
 
@@ -56,9 +60,11 @@ def test_every_failing_cell_links_to_an_existing_anchor() -> None:
 
 
 def test_page_is_self_contained_and_escaped() -> None:
-    """No scripts or external assets; names and differences are HTML-escaped."""
+    """One inline script and no external assets; names and differences are HTML-escaped."""
     page = render_html(run=_run(), interop=_interop())
-    assert "<script" not in page and "<link" not in page and "src=" not in page
+    assert page.count("<script>") == 1 and "<script " not in page
+    assert "<link" not in page and "src=" not in page and "url(" not in page
+    assert not re.search(r"https?://", page)
     assert "go &lt;x&gt;" in page and "bytes &lt;differ&gt;" in page
     assert "go <x>" not in page
     assert 'class="c fail"' in page and 'class="c altered"' in page
@@ -68,9 +74,10 @@ def test_page_is_self_contained_and_escaped() -> None:
 def test_parts_are_optional_and_output_is_deterministic() -> None:
     """Either grid may be left out, and the same input renders the same bytes."""
     only_run = render_html(run=_run())
-    assert "Interop" not in only_run and "Cases &times; implementations" in only_run
+    assert "Interop" not in only_run and "Cases by topic" in only_run
     only_interop = render_html(interop=_interop())
-    assert "Cases &times;" not in only_interop and "writer &times; reader" in only_interop
+    assert "Cases by topic" not in only_interop and "writer &times; reader" in only_interop
+    assert "<script>" not in only_interop  # nothing to filter, no script
     first = render_html(run=_run(), interop=_interop())
     assert first == render_html(run=_run(), interop=_interop())
 
@@ -86,7 +93,7 @@ def test_run_html_writes_both_grids_for_the_selected_implementations(
     ])
     assert code == 0, capsys.readouterr().out
     page = page_file.read_text()
-    assert "Cases &times; implementations" in page and "writer &times; reader" in page
+    assert "Cases by topic" in page and "writer &times; reader" in page
     # Two implementations ran the case, so the interop grid has all four pairs.
     interop_titles = re.findall(r'title="([^"]+) writes, ([^"]+) reads: ok"', page)
     assert sorted(interop_titles) == [

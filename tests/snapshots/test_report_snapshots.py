@@ -13,9 +13,17 @@ import pytest
 from planted import drop_refresh_testee
 from syrupy.assertion import SnapshotAssertion
 
+from harness.compare.engine import compare_columns, compare_reports
+from harness.compare.load import report_of_run
 from harness.data import RunResult
 from harness.interop import InteropResult, run_interop
 from harness.paths import find_repo_root
+from harness.provenance import run_source
+from harness.report.comparison import (
+    render_comparison_json,
+    render_comparison_markdown,
+    render_comparison_terminal,
+)
 from harness.report.html import render_run_html
 from harness.report.interop import render_interop_markdown, render_interop_terminal
 from harness.report.junit import render_junit
@@ -61,12 +69,15 @@ def run() -> RunResult:
     by_id = {c.id: c for c in load_cases(cases_dir=root / "golden" / "cases").cases}
     missing = [cid for cid in SELECTED if cid not in by_id]
     assert not missing, f"snapshot selection names missing cases: {missing}"
+    cases = [by_id[cid] for cid in SELECTED]
     result = Execution(
-        cases=[by_id[cid] for cid in SELECTED],
+        cases=cases,
         testees=_testees(),
         options=RunOptions(golden_dir=root / "golden" / "files"),
     ).run_all()
-    return _scrub(result)
+    source = run_source(cases_dir=root / "golden" / "cases", golden_dir=root / "golden" / "files",
+                        cases=cases)
+    return _scrub(replace(result, source=source))
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +104,31 @@ def test_junit_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
 
 
 def test_html_report(run: RunResult, interop: InteropResult, snapshot: SnapshotAssertion) -> None:
-    """The self-contained HTML report with both grids."""
+    """The self-contained HTML report: summary, failures, interop grid, cases by topic."""
     page = render_run_html(run=run, interop=interop)
-    assert "<script" not in page and "http://" not in page.split("<body>")[0]
+    assert "<script src" not in page and "http://" not in page.split("<body>")[0]
+    assert page == snapshot
+
+
+def test_comparison_reports(run: RunResult, snapshot: SnapshotAssertion) -> None:
+    """Two columns of one run compared, in the terminal, in Markdown and as JSON."""
+    c = compare_columns(report=report_of_run(run=run), from_impl="reference",
+                        to_impl="no-refresh")
+    text = (render_comparison_terminal(comparison=c) + "\n"
+            + render_comparison_markdown(comparison=c) + "\n"
+            + render_comparison_json(comparison=c))
+    assert "regressed" in text
+    assert text == snapshot
+
+
+def test_baseline_html_report(run: RunResult, snapshot: SnapshotAssertion) -> None:
+    """The page of a run gated on a baseline where the planted column still passed."""
+    baseline = report_of_run(run=replace(run, results=tuple(
+        replace(r, outcome=type(r.outcome).PASS, message="", diffs=())
+        if r.impl == "no-refresh" else r for r in run.results)), label="baseline.json")
+    comparison = compare_reports(old=baseline, new=report_of_run(run=run))
+    page = render_run_html(run=run, comparison=comparison)
+    assert "Regressions against the baseline" in page
     assert page == snapshot
 
 
