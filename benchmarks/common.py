@@ -20,6 +20,15 @@ from typing import IO, Any
 from harness.gobuild import GoTestee, discover_go_testees
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def quiet_matplotlib() -> Any:
+    """matplotlib with the Agg backend and its config and font cache under .cache/, not HOME."""
+    os.environ.setdefault("MPLCONFIGDIR", str(REPO_ROOT / ".cache" / "matplotlib"))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return matplotlib
 GO_YARDSTICK = "go-sdk@v0.129.0"
 REFERENCE_COMMAND = (sys.executable, "-m", "reference_impl")
 

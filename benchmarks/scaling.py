@@ -15,6 +15,7 @@ from benchmarks.common import (
     ProtocolFailure,
     go_testee,
     median,
+    quiet_matplotlib,
     token_json,
 )
 
@@ -184,9 +185,7 @@ def run(
 
 def plot(*, result: Mapping[str, Any], path: Path) -> None:
     """Log-log lines of ms per op against entries, one panel per op."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    quiet_matplotlib()
     import matplotlib.pyplot as plt
 
     rows = result["rows"]

@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import REPO_ROOT, bench_sandbox, machine_info
+from benchmarks.common import REPO_ROOT, bench_sandbox, machine_info, quiet_matplotlib
 from harness.stress.engine import run_mix
 from harness.stress.plan import StressOptions, WriterGroup, resolve_impls
 from harness.stress.render import mix_to_json
@@ -125,9 +125,7 @@ def plot(*, rows: Sequence[dict[str, Any]], path: Path, load: str) -> None:
     replace the file atomically. Right: the mixes with go-sdk@v0.61.0 (in place), where most
     stores fail outright: the share of stores that failed or were lost, and how many runs
     ended with a file that does not parse."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    quiet_matplotlib()
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 6), constrained_layout=True)
