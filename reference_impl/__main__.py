@@ -1,9 +1,14 @@
-"""``python -m reference_impl [--variant sdk|cli] [--lock]``: serve protocol v1 on stdin/stdout."""
+"""``python -m reference_impl [--variant sdk|cli] [--lock]``: serve protocol v1 on stdin/stdout.
+
+Its environment starts as this process's own, so an ``open`` of the default
+location without ``env`` uses this process's ``HOME``, as a Go testee does.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import cast
 
@@ -23,7 +28,7 @@ def main(*, argv: list[str] | None = None) -> int:
         help="hold token-cache.lock around open, store and lookup (docs/concurrency.md)",
     )
     args = parser.parse_args(argv)
-    session = Session(variant=cast(Variant, args.variant), lock=args.lock)
+    session = Session(variant=cast(Variant, args.variant), lock=args.lock, env=os.environ)
     for line in sys.stdin:
         if not line.strip():
             continue

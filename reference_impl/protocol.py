@@ -1,10 +1,12 @@
 """Conformance protocol v1 (docs/protocol.md) served by the reference.
 
 :class:`Session` is called in-process by the harness and by ``python -m
-reference_impl``.  Its environment is its own mapping, never ``os.environ``,
-and it starts empty, so a case that does not set HOME cannot reach the real
-home directory.  Request strings go through :func:`go_string` because a Go
-testee's JSON decoder turns lone surrogates into U+FFFD.
+reference_impl``.  Its environment is its own mapping, never ``os.environ``.
+In-process it starts empty, so a case that does not set HOME cannot reach the
+real home directory; ``python -m reference_impl`` starts it from its own
+process environment, as a Go testee reads its own ``HOME``.  Request strings
+go through :func:`go_string` because a Go testee's JSON decoder turns lone
+surrogates into U+FFFD.
 """
 
 from __future__ import annotations
