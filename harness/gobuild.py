@@ -4,6 +4,11 @@ A binary's path carries a hash of its testee's and the kit's go.mod, go.sum and
 *.go files plus the toolchain version, so any change rebuilds and an unchanged
 tree reuses the binary. Builds never write the caller's home directory.
 
+The toolchain axis: every testee is built with the machine's own Go (its
+column keeps the plain name, ``go-sdk@v0.129.0``) and again with each of
+``EXTRA_TOOLCHAINS`` (``go-sdk@v0.129.0+go1.27.3``), fetched through the Go
+module proxy into ``.cache/go/mod`` by ``GOTOOLCHAIN=<version>``.
+
 Run ``python -m harness.gobuild`` to build every testee and list the results.
 """
 
@@ -31,15 +36,21 @@ TESTEE_GLOB = "sdk-*"
 BUILD_TIMEOUT_SECONDS = 900.0
 OUTPUT_TAIL_LINES = 20
 PARALLEL_BUILDS = 2
+# Toolchains every testee is also built with, besides the machine's own Go.
+EXTRA_TOOLCHAINS: tuple[str, ...] = ("go1.27.3",)
 
 
 @dataclass(frozen=True)
 class GoTestee:
-    """A built Go testee: its harness name, the command that serves protocol v1, its source."""
+    """A built Go testee: its harness name, the command that serves protocol v1, its source.
+
+    `toolchain` is the extra toolchain it was built with, "" for the machine's own Go.
+    """
 
     name: str
     command: tuple[str, ...]
     source: Path
+    toolchain: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,9 +61,11 @@ class GoUnavailable:
     reason: str
 
 
-def go_testee_name(*, source: Path) -> str:
-    """The harness name of a testee directory: ``sdk-v0.129.0`` -> ``go-sdk@v0.129.0``."""
-    return "go-sdk@" + source.name.removeprefix("sdk-")
+def go_testee_name(*, source: Path, toolchain: str = "") -> str:
+    """The harness name of a testee directory: ``sdk-v0.129.0`` -> ``go-sdk@v0.129.0``,
+    built with an extra toolchain ``go-sdk@v0.129.0+go1.27.3``."""
+    name = "go-sdk@" + source.name.removeprefix("sdk-")
+    return f"{name}+{toolchain}" if toolchain else name
 
 
 def _version_key(source: Path) -> tuple[tuple[int, ...], str]:
@@ -84,16 +97,22 @@ def source_hash(*, testee_dir: Path, kit_dir: Path, toolchain: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_env(*, repo_root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for ``go build``: read-only module graph, local toolchain, no HOME writes."""
+def build_env(
+    *, repo_root: Path, base: Mapping[str, str] | None = None, toolchain: str = ""
+) -> dict[str, str]:
+    """The environment for ``go build``: read-only module graph, no HOME writes, and
+    the machine's own Go (`toolchain` "") or that release via ``GOTOOLCHAIN``."""
     env = dict(os.environ if base is None else base)
     go_root = repo_root / ".cache" / "go"
     # Module cache files are read-only by default; -modcacherw keeps .cache deletable.
     env["GOFLAGS"] = "-mod=readonly -modcacherw -buildvcs=false"
-    env["GOTOOLCHAIN"] = "local"
+    # Set explicitly every time: a machine starts on its own Go, whatever go.mod says.
+    env["GOTOOLCHAIN"] = toolchain or "local"
     env["GOENV"] = "off"
+    # Modules and downloaded toolchains (~250 MB each) live under .cache, never in
+    # a GOMODCACHE or GOPATH the caller's environment points into their home.
     env["GOPATH"] = str(go_root / "path")
-    env.setdefault("GOMODCACHE", str(go_root / "mod"))
+    env["GOMODCACHE"] = str(go_root / "mod")
     env.setdefault("GOCACHE", str(go_root / "build"))
     # Telemetry counters go to the user config dir, which defaults under HOME.
     home = go_root / "home"
@@ -106,16 +125,48 @@ def _tail(text: str) -> str:
     return "\n".join(text.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
 
 
-def _toolchain_version(go: str, env: Mapping[str, str]) -> str:
-    done = subprocess.run(
-        [go, "version"], env=dict(env), capture_output=True, text=True, timeout=60, check=False
-    )
-    return done.stdout.strip() or done.stderr.strip()
+@dataclass(frozen=True)
+class _Toolchain:
+    """One point of the toolchain axis: its environment and what `go version` said."""
+
+    extra: str  # "" for the machine's own Go
+    env: Mapping[str, str]
+    version: str = ""
+    unavailable: str = ""
 
 
-def _binary_path(*, source: Path, repo_root: Path, cache_dir: Path, toolchain: str) -> Path:
+def _resolve_toolchain(*, go: str, repo_root: Path, extra: str) -> _Toolchain:
+    """Ask `go version` under the build environment (this fetches an extra toolchain)."""
+    env = build_env(repo_root=repo_root, toolchain=extra)
+    shown = f"GOTOOLCHAIN={env['GOTOOLCHAIN']} {go} version"
+    try:
+        done = subprocess.run(
+            [go, "version"], env=dict(env), capture_output=True, text=True,
+            timeout=BUILD_TIMEOUT_SECONDS, check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return _Toolchain(extra=extra, env=env, unavailable=f"{shown}: {exc}")
+    version = done.stdout.strip()
+    if done.returncode != 0 or not version:
+        output = _tail(done.stdout + done.stderr)
+        return _Toolchain(
+            extra=extra, env=env,
+            unavailable=f"{shown} exited {done.returncode}:\n{output}",
+        )
+    # A Go older than 1.21 ignores GOTOOLCHAIN and would build with itself.
+    if extra and f"{extra} " not in f"{version} ":
+        return _Toolchain(
+            extra=extra, env=env, unavailable=f"{shown} reports {version!r}, not {extra}"
+        )
+    return _Toolchain(extra=extra, env=env, version=version)
+
+
+def _binary_path(
+    *, source: Path, repo_root: Path, cache_dir: Path, toolchain: str, extra: str = ""
+) -> Path:
     digest = source_hash(testee_dir=source, kit_dir=repo_root / KIT_DIR, toolchain=toolchain)
-    return cache_dir / f"{source.name}-{digest}" / source.name
+    stem = f"{source.name}+{extra}" if extra else source.name
+    return cache_dir / f"{stem}-{digest}" / source.name
 
 
 def _is_built(binary: Path) -> bool:
@@ -130,16 +181,20 @@ def _build_one(
     go: str,
     env: Mapping[str, str],
     toolchain: str,
+    extra: str = "",
 ) -> GoTestee | GoUnavailable:
-    name = go_testee_name(source=source)
+    name = go_testee_name(source=source, toolchain=extra)
     binary = _binary_path(source=source, repo_root=repo_root, cache_dir=cache_dir,
-                          toolchain=toolchain)
+                          toolchain=toolchain, extra=extra)
+    stem = binary.parent.name.rsplit("-", 1)[0]
     if _is_built(binary):
-        return GoTestee(name=name, command=(str(binary),), source=source)
+        return GoTestee(name=name, command=(str(binary),), source=source, toolchain=extra)
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f".{source.name}.{os.getpid()}.partial")
     command = [go, "build", "-trimpath", "-o", str(partial), "."]
     shown = " ".join([*command[:-2], str(binary), "."])
+    if extra:
+        shown = f"GOTOOLCHAIN={extra} {shown}"
     try:
         done = subprocess.run(
             command,
@@ -165,8 +220,8 @@ def _build_one(
         )
     # Renaming into place keeps concurrent harness runs from seeing half a binary.
     os.replace(partial, binary)
-    prune_old_builds(cache_dir=cache_dir, testee=source.name, keep=binary.parent.name)
-    return GoTestee(name=name, command=(str(binary),), source=source)
+    prune_old_builds(cache_dir=cache_dir, testee=stem, keep=binary.parent.name)
+    return GoTestee(name=name, command=(str(binary),), source=source, toolchain=extra)
 
 
 def prune_old_builds(*, cache_dir: Path, testee: str, keep: str) -> list[Path]:
@@ -184,9 +239,14 @@ def prune_old_builds(*, cache_dir: Path, testee: str, keep: str) -> list[Path]:
 
 
 def toolchain_missing(
-    *, repo_root: Path, sources: Sequence[Path], go: str | None = None
+    *,
+    repo_root: Path,
+    sources: Sequence[Path],
+    go: str | None = None,
+    extra_toolchains: Sequence[str] = EXTRA_TOOLCHAINS,
 ) -> dict[str, str] | None:
-    """Why each testee cannot be built when no go command is on PATH; None when one is.
+    """Why each testee column (one per toolchain) cannot be built when no go command
+    is on PATH; None when one is.
 
     Cheap (no build, no subprocess), so selecting implementations can tell early.
     """
@@ -194,10 +254,23 @@ def toolchain_missing(
         return None
     root = repo_root.resolve()
     return {
-        go_testee_name(source=s): "go toolchain not found on PATH (needed to build "
-        f"{s.resolve().relative_to(root).as_posix()})"
+        go_testee_name(source=s, toolchain=extra): "go toolchain not found on PATH (needed "
+        f"to build {s.resolve().relative_to(root).as_posix()})"
         for s in sources
+        for extra in ("", *extra_toolchains)
     }
+
+
+def column_names(
+    *, repo_root: Path, extra_toolchains: Sequence[str] = EXTRA_TOOLCHAINS
+) -> list[str]:
+    """Every Go column's name, found without building: newest release first, each
+    with the machine's Go and then with each extra toolchain."""
+    return [
+        go_testee_name(source=s, toolchain=extra)
+        for s in find_testee_dirs(repo_root=repo_root)
+        for extra in ("", *extra_toolchains)
+    ]
 
 
 def discover_go_testees(
@@ -206,51 +279,70 @@ def discover_go_testees(
     cache_dir: Path | None = None,
     go: str | None = None,
     include: Callable[[str], bool] | None = None,
+    extra_toolchains: Sequence[str] = EXTRA_TOOLCHAINS,
     progress: TextIO | None = None,
 ) -> list[GoTestee | GoUnavailable]:
-    """Build (or reuse) the Go SDK testees; one entry per ``adapters/go/sdk-*`` directory
+    """Build (or reuse) the Go SDK testees: one entry per ``adapters/go/sdk-*`` directory
+    (newest first) and toolchain (the machine's own Go, then each of `extra_toolchains`)
     whose harness name `include` accepts (default: all).
 
     When anything must be built (the first use, or a changed source), progress goes
     to `progress` (default stderr; see harness/progress.py); reuse is silent.
     """
     repo_root = repo_root.resolve()
-    sources = [
-        s for s in find_testee_dirs(repo_root=repo_root)
-        if include is None or include(go_testee_name(source=s))
+    wanted = [
+        (s, extra)
+        for s in find_testee_dirs(repo_root=repo_root)
+        for extra in ("", *extra_toolchains)
+        if include is None or include(go_testee_name(source=s, toolchain=extra))
     ]
-    missing = toolchain_missing(repo_root=repo_root, sources=sources, go=go)
+    missing = toolchain_missing(
+        repo_root=repo_root, sources=list(dict.fromkeys(s for s, _ in wanted)), go=go,
+        extra_toolchains=extra_toolchains,
+    )
     if missing is not None:
-        return [GoUnavailable(name=n, reason=why) for n, why in missing.items()]
+        names = [go_testee_name(source=s, toolchain=extra) for s, extra in wanted]
+        return [GoUnavailable(name=n, reason=missing[n]) for n in names]
     go = go if go is not None else shutil.which("go")
     assert go is not None
     cache_dir = (cache_dir if cache_dir is not None else repo_root / ".cache" / "testees").resolve()
-    env = build_env(repo_root=repo_root)
-    try:
-        toolchain = _toolchain_version(go, env)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return [
-            GoUnavailable(name=go_testee_name(source=s), reason=f"{go} version: {exc}")
-            for s in sources
-        ]
+    toolchains = {
+        extra: _resolve_toolchain(go=go, repo_root=repo_root, extra=extra)
+        for extra in dict.fromkeys(extra for _, extra in wanted)
+    }
+    results: dict[int, GoTestee | GoUnavailable] = {}
+    todo: dict[int, tuple[Path, str]] = {}
+    for index, (s, extra) in enumerate(wanted):
+        tc = toolchains[extra]
+        if tc.unavailable:
+            results[index] = GoUnavailable(
+                name=go_testee_name(source=s, toolchain=extra), reason=tc.unavailable
+            )
+        else:
+            todo[index] = (s, extra)
+
+    def build(source: Path, extra: str) -> GoTestee | GoUnavailable:
+        tc = toolchains[extra]
+        return _build_one(source=source, repo_root=repo_root, cache_dir=cache_dir, go=go,
+                          env=tc.env, toolchain=tc.version, extra=extra)
+
     pending = [
-        go_testee_name(source=s) for s in sources
+        go_testee_name(source=s, toolchain=extra) for s, extra in todo.values()
         if not _is_built(_binary_path(source=s, repo_root=repo_root, cache_dir=cache_dir,
-                                      toolchain=toolchain))
+                                      toolchain=toolchains[extra].version, extra=extra))
     ]
     if not pending:
-        return [_build_one(source=s, repo_root=repo_root, cache_dir=cache_dir, go=go, env=env,
-                           toolchain=toolchain) for s in sources]
+        results.update({i: build(s, extra) for i, (s, extra) in todo.items()})
+        return [results[index] for index in range(len(wanted))]
     bar = Progress(label=f"building {len(pending)} Go testee(s)", total=len(pending),
                    unit="built", stream=progress, ticking=True)
     bar.note(text=f"go build: {', '.join(pending)} (first use of this source and toolchain; "
              "about a minute each, two at a time)")
 
-    def build(source: Path) -> GoTestee | GoUnavailable:
-        name = go_testee_name(source=source)
+    def tracked(source: Path, extra: str) -> GoTestee | GoUnavailable:
+        name = go_testee_name(source=source, toolchain=extra)
         started = time.monotonic()
-        result = _build_one(source=source, repo_root=repo_root, cache_dir=cache_dir, go=go,
-                            env=env, toolchain=toolchain)
+        result = build(source, extra)
         if name in pending:
             seconds = time.monotonic() - started
             verdict = "built" if isinstance(result, GoTestee) else "FAILED"
@@ -258,8 +350,9 @@ def discover_go_testees(
         return result
 
     with bar, ThreadPoolExecutor(max_workers=PARALLEL_BUILDS) as pool:
-        futures = [pool.submit(build, s) for s in sources]
-        return [f.result() for f in futures]
+        futures = {i: pool.submit(tracked, s, extra) for i, (s, extra) in todo.items()}
+        results.update({i: f.result() for i, f in futures.items()})
+    return [results[index] for index in range(len(wanted))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,9 @@
-"""Golden bytes: regenerate from the reference (`--update`) or check them (`--check`)."""
+"""Golden bytes: regenerate from the reference (`--update`) or check them (`--check`).
+
+Each modelled toolchain is confirmed: ``<id>.json`` holds what the default
+reference (go1.26.8) leaves, and ``<id>@<toolchain>.json`` exists exactly where
+that toolchain's model leaves different bytes.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from harness.runner import RunOptions, golden_path, run_case
 from harness.sandbox import CaseSandbox
 from harness.spec import Case
 from harness.testee import Testee
+from harness.toolchains import golden_variant_path, split_golden_name
 
 OBTAINED_SUFFIX = ".obtained"
 CHECK_LABELS = ("expected", "obtained")
@@ -104,19 +110,27 @@ def sync_golden(
     options: RunOptions,
     update: bool,
     load_errors: Sequence[LoadError] = (),
+    variants: Sequence[tuple[str, Testee]] = (),
 ) -> GoldenReport:
-    """Compare (and with `update`, rewrite) every golden file against the reference."""
+    """Compare (and with `update`, rewrite) every golden file against the reference.
+
+    `variants` are (toolchain, reference model) pairs: each case is also run on
+    them, and ``<id>@<toolchain>.json`` must hold their bytes where they differ
+    from the default reference's and must not exist where they do not.
+    """
     gdir = options.golden_dir
     entries: list[GoldenEntry] = []
     wanted: set[str] = set()
-    pool = TesteePool(testees=(testee,))
-    started = pool.start(name=testee.name)
-    if not isinstance(started, Testee):
-        why = (started.info.unavailable or "").removeprefix("failed to start: ")
-        return GoldenReport(
-            entries=(), load_errors=tuple(load_errors),
-            errors=(f"{testee.name}: cannot start: {why}",),
-        )
+    pool = TesteePool(testees=(testee, *(model for _, model in variants)))
+    for name in pool.testees:
+        started = pool.start(name=name)
+        if not isinstance(started, Testee):
+            pool.close()
+            why = (started.info.unavailable or "").removeprefix("failed to start: ")
+            return GoldenReport(
+                entries=(), load_errors=tuple(load_errors),
+                errors=(f"{name}: cannot start: {why}",),
+            )
     try:
         for case in sorted(cases, key=lambda c: c.id):
             if not case.final.golden:
@@ -128,20 +142,62 @@ def sync_golden(
                 entries.append(GoldenEntry(case_id=case.id, status="error", path=path, detail=why))
                 continue
             entries.append(_compare(case_id=case.id, path=path, data=data, update=update))
+            for toolchain, model in variants:
+                entry = _variant(
+                    case=case, toolchain=toolchain, model=model, base=data,
+                    options=options, update=update,
+                )
+                if entry is not None:
+                    entries.append(entry)
     finally:
         pool.close()
     known = {c.id for c in cases}
+    modelled = {toolchain for toolchain, _ in variants}
     for path in sorted(gdir.glob("*.json")) if gdir.is_dir() else []:
-        case_id = path.name.removesuffix(".json")
-        if case_id in wanted:
+        case_id, variant = split_golden_name(name=path.name)
+        if case_id in wanted and (variant is None or variant in modelled):
             continue
-        why = "no case" if case_id not in known else "its case does not set final.golden"
+        if case_id not in known:
+            reason = "no case"
+        elif case_id not in wanted:
+            reason = "its case does not set final.golden"
+        else:
+            reason = f"the reference does not model {variant}"
         if update and not load_errors:
             path.unlink()
-            entries.append(GoldenEntry(case_id=case_id, status="removed", path=path, detail=why))
+            entries.append(
+                GoldenEntry(case_id=case_id, status="removed", path=path, detail=reason)
+            )
         else:
-            entries.append(GoldenEntry(case_id=case_id, status="stale", path=path, detail=why))
+            entries.append(GoldenEntry(case_id=case_id, status="stale", path=path, detail=reason))
     return GoldenReport(entries=tuple(entries), load_errors=tuple(load_errors))
+
+
+def _variant(
+    *,
+    case: Case,
+    toolchain: str,
+    model: Testee,
+    base: bytes,
+    options: RunOptions,
+    update: bool,
+) -> GoldenEntry | None:
+    """The entry for ``<id>@<toolchain>.json``, needed only where the bytes differ
+    (None: no variant is needed and none exists)."""
+    path = golden_variant_path(golden_dir=options.golden_dir, case_id=case.id, toolchain=toolchain)
+    data, why = reference_bytes(case=case, testee=model, options=options)
+    if data is None:
+        detail = f"{model.name}: {why}"
+        return GoldenEntry(case_id=case.id, status="error", path=path, detail=detail)
+    if data != base:
+        return _compare(case_id=case.id, path=path, data=data, update=update)
+    if not path.exists():
+        return None
+    why = f"{toolchain} leaves the same bytes as {case.id}.json"
+    if update:
+        path.unlink()
+        return GoldenEntry(case_id=case.id, status="removed", path=path, detail=why)
+    return GoldenEntry(case_id=case.id, status="stale", path=path, detail=why)
 
 
 def _compare(*, case_id: str, path: Path, data: bytes, update: bool) -> GoldenEntry:

@@ -12,9 +12,9 @@ from harness import gobuild
 from harness.data import ImplInfo
 from harness.exceptions import NotBuildable, UsageError
 from harness.options import DEFAULT_TIMEOUT
-from harness.testee import InProcessTestee, SubprocessTestee, Testee
-
-REFERENCE = "reference"
+from harness.testee import SubprocessTestee, Testee
+from harness.toolchains import REFERENCE as REFERENCE
+from harness.toolchains import reference_names, reference_testee
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,10 @@ def select_impls(
         return (not only or name in only) and name not in skip
 
     go_dirs = gobuild.find_testee_dirs(repo_root=repo_root) if use_go else []
-    go_names = [gobuild.go_testee_name(source=d) for d in go_dirs]
-    known = [REFERENCE, *go_names]
+    # Newest release first, each with the machine's Go and then each extra toolchain.
+    go_names = gobuild.column_names(repo_root=repo_root) if use_go else []
+    references = reference_names()
+    known = [*references, *go_names]
     for name, _ in extras:
         if name in known:
             raise UsageError(f"--impl {name}: an implementation with that name already exists")
@@ -124,8 +126,10 @@ def select_impls(
         raise UsageError(f"unknown implementation(s) {sorted(unknown)}; known: {known}")
     testees: list[Testee] = []
     unavailable: list[ImplInfo] = []
-    if wanted(REFERENCE):
-        testees.append(InProcessTestee(name=REFERENCE))
+    for name in references:
+        testee = reference_testee(name=name) if wanted(name) else None
+        if testee is not None:
+            testees.append(testee)
     wanted_go = [n for n in go_names if wanted(n)]
     no_go = gobuild.toolchain_missing(repo_root=repo_root, sources=go_dirs)
     builds = GoBuilds(repo_root=repo_root, cache_dir=cache_dir, names=wanted_go)

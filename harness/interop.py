@@ -19,14 +19,14 @@ from typing import Any
 from harness.checks import normalise_token
 from harness.data import RunResult
 from harness.exceptions import TesteeFailure
-from harness.impls import REFERENCE
 from harness.options import DEFAULT_TIMEOUT
 from harness.pool import TesteePool
 from harness.progress import Progress
 from harness.protocol import LookupRequest, OpenRequest, Request, Response, StoreRequest, Success
 from harness.sandbox import CaseSandbox
 from harness.spec import SandboxSpec
-from harness.testee import InProcessTestee, SubprocessTestee, Testee
+from harness.testee import SubprocessTestee, Testee
+from harness.toolchains import reference_testee
 
 EXTRA_KEY = "interop-extra"
 ACCOUNT_KEY = (
@@ -277,9 +277,9 @@ def recreate_testees(
     """Fresh testees for the implementations a case run used, and those it could not run.
 
     A run's testees are closed when its cases are done; every subprocess testee
-    is started again from its recorded command, and the in-process reference is
-    created anew. Any other in-process testee (a plugin's or a test's) has no
-    recorded recipe and is listed as unavailable.
+    is started again from its recorded command, and the in-process references
+    (each toolchain model) are created anew. Any other in-process testee (a
+    plugin's or a test's) has no recorded recipe and is listed as unavailable.
     """
     testees: list[Testee] = []
     unavailable: dict[str, str] = {}
@@ -290,8 +290,8 @@ def recreate_testees(
             testees.append(SubprocessTestee(
                 name=info.name, command=tuple(info.command), timeout=timeout, source=info.source
             ))
-        elif info.kind == "in-process" and info.name == REFERENCE:
-            testees.append(InProcessTestee(name=REFERENCE))
+        elif info.kind == "in-process" and (ref := reference_testee(name=info.name)):
+            testees.append(ref)
         else:
             unavailable[info.name] = "an in-process testee the interop matrix cannot recreate"
     return testees, unavailable

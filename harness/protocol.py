@@ -210,6 +210,7 @@ class Hello:
     details: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # every member, for reports
     lock: str | None = None  # "flock": holds token-cache.lock (docs/concurrency.md)
+    toolchain: str | None = None  # the Go toolchain that built it (runtime.Version())
 
     def offers(self, *, op: str) -> bool:
         """True when the testee implements `op` (`hello` and `shutdown` are implied)."""
@@ -270,6 +271,9 @@ def parse_hello(*, response: Response) -> Hello:
     lock = doc.get("lock")
     if lock is not None and not isinstance(lock, str):
         raise TesteeUnavailable("hello: lock must be a string")
+    toolchain = doc.get("toolchain")
+    if toolchain is not None and not isinstance(toolchain, str):
+        raise TesteeUnavailable("hello: toolchain must be a string")
     return Hello(
         name=str(doc.get("name", "")),
         version=str(doc.get("version", "")),
@@ -279,4 +283,5 @@ def parse_hello(*, response: Response) -> Hello:
         details={str(k): str(v) for k, v in details.items()},
         raw={**doc, "ops": list(lists["ops"]), "dual_store_via": list(lists["dual_store_via"])},
         lock=lock,
+        toolchain=toolchain,
     )

@@ -15,6 +15,7 @@ from harness.protocol import Failure, Hello, Request, protocol_op, step_request
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Step
 from harness.testee import Testee
+from harness.toolchains import golden_for, implementation_toolchain, resolve_case
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,14 @@ def run_case(
                 why = unsupported_reason(case=case, hello=testee.hello)
                 if why is not None:
                     return result(Outcome.SKIPPED, why)
+                # What this testee's Go toolchain must give (harness/toolchains.py).
+                toolchain = implementation_toolchain(hello=testee.hello)
+                case = resolve_case(case=case, toolchain=toolchain)
+                variant = golden_for(
+                    golden_dir=options.golden_dir, case_id=case.id, toolchain=toolchain
+                )
+                if golden is not None and variant is not None:
+                    golden = variant.read_bytes()
                 roots = [str(sb.root)]
                 for index, step in enumerate(case.steps, start=1):
                     response = testee.request(req=build_request(step=step, case=case, sandbox=sb))

@@ -75,11 +75,16 @@ EXPECT_SUCCESS = Expect(kind="ok")
 
 @dataclass(frozen=True)
 class Step:
-    """One operation of a case; `fields` are the op's request fields as written."""
+    """One operation of a case; `fields` are the op's request fields as written.
+
+    `expect_by_toolchain` replaces `expect` for implementations built with that Go
+    toolchain or a later one (harness/toolchains.py picks the entry).
+    """
 
     op: str
     fields: Mapping[str, Any]
     expect: Expect = EXPECT_SUCCESS
+    expect_by_toolchain: Mapping[str, Expect] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -380,12 +385,18 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         )
     steps: list[Step] = []
     for i, s in enumerate(raw["steps"]):
-        fields = {k: v for k, v in s.items() if k not in ("op", "expect")}
+        fields = {k: v for k, v in s.items() if k not in ("op", "expect", "expect_by_toolchain")}
         if s["op"] == "open" and fields.get("path") is not None:
             fields["path"] = check_relpath(
                 value=fields["path"], case_id=cid, fld=f"steps[{i}].path"
             )
-        steps.append(Step(op=s["op"], fields=fields, expect=_build_expect(s.get("expect"))))
+        by_toolchain = {
+            name: _build_expect(entry) for name, entry in s.get("expect_by_toolchain", {}).items()
+        }
+        steps.append(Step(
+            op=s["op"], fields=fields, expect=_build_expect(s.get("expect")),
+            expect_by_toolchain=by_toolchain,
+        ))
     fr = raw.get("final", {})
     other: dict[str, OtherFile] = {}
     for rel, spec in fr.get("other_files", {}).items():

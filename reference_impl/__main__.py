@@ -1,14 +1,21 @@
-"""``python -m reference_impl [--variant sdk|cli] [--lock]``: serve protocol v1 on stdin/stdout."""
+"""``python -m reference_impl [--variant sdk|cli] [--lock] [--toolchain go1.26.8|go1.27.3]``.
+
+Serves protocol v1 on stdin/stdout. Its environment starts as this process's
+own, so an ``open`` of the default location without ``env`` uses this
+process's ``HOME``, as a Go testee does.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import cast
 
 from .filecache import Variant
 from .protocol import Session
+from .toolchain import DEFAULT_TOOLCHAIN, TOOLCHAINS
 
 
 def main(*, argv: list[str] | None = None) -> int:
@@ -22,8 +29,17 @@ def main(*, argv: list[str] | None = None) -> int:
         action="store_true",
         help="hold token-cache.lock around open, store and lookup (docs/concurrency.md)",
     )
+    parser.add_argument(
+        "--toolchain",
+        choices=TOOLCHAINS,
+        default=DEFAULT_TOOLCHAIN,
+        help=f"the Go toolchain to model (default {DEFAULT_TOOLCHAIN})",
+    )
     args = parser.parse_args(argv)
-    session = Session(variant=cast(Variant, args.variant), lock=args.lock)
+    session = Session(
+        variant=cast(Variant, args.variant), lock=args.lock, env=os.environ,
+        toolchain=args.toolchain,
+    )
     for line in sys.stdin:
         if not line.strip():
             continue

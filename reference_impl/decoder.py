@@ -1,12 +1,25 @@
-"""What ``json.Unmarshal(raw, &f)`` (f a ``*tokenCacheFile``) does, in Go 1.26.
+"""What ``json.Unmarshal(raw, &f)`` (f a ``*tokenCacheFile``) does, in Go 1.26 and 1.27.
 
-Order of events, as in Go:
+Order of events, as in Go 1.26:
 
 1. The whole input is syntax-checked; the first syntax error is the result.
 2. Values are decoded in document order into the existing value: a type
    error is remembered (the first one wins) and decoding goes on; an error
    from ``time.Time.UnmarshalJSON`` aborts at once and beats a remembered one.
 3. Top-level ``null`` sets ``f`` to nil, which ``file.go`` then dereferences.
+
+Go 1.27 (the v1 API on the v2 engine) differs in what it reports, not in the
+values it builds, except for ``expiry``:
+
+- syntax errors are worded as ``jsonscan_v2.py`` describes;
+- a type error names the path as written in the file, map keys included,
+  from an unnamed root (``.tokens.<key>.access_token``; ``~`` and ``/`` in a
+  name become ``~0`` and ``~1``); when the last segment is all digits, the
+  words "Go struct field" are left out;
+- ``expiry`` is decoded by v2's own time.Time handling: the string is
+  unescaped before it is parsed (so ``\u005a`` is a ``Z``), a non-string is a
+  type error of type time.Time, and a parse error no longer aborts: every
+  error is remembered and the first one in document order wins.
 
 Parsing: when the input has no backslash, Python's C parser builds the tree
 (Python accepts a strict subset of what Go accepts once NaN/Infinity are
@@ -34,7 +47,9 @@ from .gotime import (
     unmarshal_json_time,
 )
 from .jsonscan import go_check_valid
+from .jsonscan_v2 import go_check_valid_v2
 from .token import INT64_MAX, INT64_MIN, Token
+from .toolchain import DEFAULT_TOOLCHAIN, Toolchain, json_v2
 
 __all__ = ["DecodedFile", "decode_file", "go_string"]
 
@@ -143,7 +158,7 @@ def _tree_from_tokens(text: str) -> object:
     return root[0]
 
 
-def _parse(raw: bytes) -> object:
+def _parse(raw: bytes, *, v2: bool) -> object:
     text = raw.decode("utf-8", "surrogateescape")
     python_ok = True
     tree: object = None
@@ -158,7 +173,7 @@ def _parse(raw: bytes) -> object:
     except (ValueError, RecursionError):
         python_ok = False
     if not python_ok:
-        err = go_check_valid(data=raw)
+        err = go_check_valid_v2(data=raw) if v2 else go_check_valid(data=raw)
         if err is not None:
             raise DecodeError(err)
     if python_ok and b"\\" not in raw:
@@ -344,21 +359,41 @@ class _LazyTokens(dict[str, Token | None]):
         return (dict, (dict(dict.items(self)),))
 
 
+def _pointer_name(name: str) -> str:
+    # RFC 6901 escaping, as v2's JSON pointer writes each name.
+    return name.replace("~", "~0").replace("/", "~1")
+
+
 class _Decoder:
-    def __init__(self) -> None:
+    def __init__(self, *, v2: bool = False) -> None:
         self.saved: str | None = None
+        self.v2 = v2
 
     def save(self, message: str) -> None:
         if self.saved is None:
             self.saved = message
 
-    def type_error(self, value: str, go_type: str, struct: str, field: str) -> None:
-        self.save(
-            f"json: cannot unmarshal {value} into Go struct field "
-            f"{struct}.{field} of type {go_type}"
-        )
+    def type_error(
+        self, value: str, go_type: str, struct: str, field: str, path: tuple[str, ...]
+    ) -> None:
+        """Remember an ``UnmarshalTypeError``; `path` is the names as written in the file."""
+        if not self.v2:
+            self.save(
+                f"json: cannot unmarshal {value} into Go struct field "
+                f"{struct}.{field} of type {go_type}"
+            )
+            return
+        # Go 1.27: Struct is the root type's name (the root is a pointer, so
+        # empty) and Field the JSON pointer with "/" turned into ".".
+        dotted = ".".join(_pointer_name(name) for name in path)
+        last = dotted.rpartition(".")[2]
+        into = "" if last and last.isascii() and last.isdigit() else "Go struct field "
+        self.save(f"json: cannot unmarshal {value} into {into}.{dotted} of type {go_type}")
 
-    def int_field(self, v: object, current: int, go_type: str, struct: str, field: str) -> int:
+    def int_field(
+        self, v: object, current: int, go_type: str, struct: str, field: str,
+        path: tuple[str, ...],
+    ) -> int:
         kind = _kind(v)
         if kind == "null":
             return current
@@ -366,9 +401,9 @@ class _Decoder:
             lit = str(v)
             if _INT_RE.match(lit) and INT64_MIN <= int(lit) <= INT64_MAX:
                 return int(lit)
-            self.type_error(f"number {lit}", go_type, struct, field)
+            self.type_error(f"number {lit}", go_type, struct, field, path)
             return current
-        self.type_error(kind, go_type, struct, field)
+        self.type_error(kind, go_type, struct, field, path)
         return current
 
     def file(self, top: object) -> DecodedFile:
@@ -387,18 +422,22 @@ class _Decoder:
         for key, v in top:
             name = _field(key, _FILE_FIELDS)
             if name == "version":
-                version = self.int_field(v, version, "int", "tokenCacheFile", "version")
+                version = self.int_field(
+                    v, version, "int", "tokenCacheFile", "version", (go_string(text=key),)
+                )
             elif name == "tokens":
-                tokens = self.tokens(v, tokens)
+                tokens = self.tokens(v, tokens, go_string(text=key))
         return DecodedFile(version=version, tokens=tokens)
 
     def tokens(
-        self, v: object, current: dict[str, Token | None] | None
+        self, v: object, current: dict[str, Token | None] | None, written: str
     ) -> dict[str, Token | None] | None:
         if v is None:
             return None
         if not isinstance(v, _Obj):
-            self.type_error(_kind(v), "map[string]*oauth2.Token", "tokenCacheFile", "tokens")
+            self.type_error(
+                _kind(v), "map[string]*oauth2.Token", "tokenCacheFile", "tokens", (written,)
+            )
             return current
         # A repeated "tokens" object merges into the existing map.
         m = _LazyTokens() if current is None else current
@@ -411,13 +450,13 @@ class _Decoder:
                 if _can_defer(tv):
                     pending[k] = tv
                 else:
-                    m[k] = self.token(tv)
+                    m[k] = self.token(tv, (written, k))
             else:
-                self.type_error(_kind(tv), "oauth2.Token", "tokenCacheFile", "tokens")
+                self.type_error(_kind(tv), "oauth2.Token", "tokenCacheFile", "tokens", (written, k))
                 m[k] = Token()
         return m
 
-    def token(self, members: _Obj) -> Token:
+    def token(self, members: _Obj, at: tuple[str, str]) -> Token:
         # Plain locals instead of a field dict: this runs once per cached token.
         strings = {"access_token": "", "token_type": "", "refresh_token": ""}
         expiry: object = ZERO_TIME
@@ -432,9 +471,12 @@ class _Decoder:
                 if type(v) is str and v.isascii():
                     # Plain ASCII text, as Go writes: no surrogate to fix, raw bytes = text.
                     if name == "expiry":
-                        expiry = self.expiry_text(v.encode())
+                        expiry = self.expiry_text(v.encode(), expiry)
                     elif name == "expires_in":
-                        self.type_error("string", "int64", "Token", "tokens.expires_in")
+                        self.type_error(
+                            "string", "int64", "Token", "tokens.expires_in",
+                            (*at, go_string(text=key)),
+                        )
                     else:
                         strings[name] = v
                     continue
@@ -442,13 +484,18 @@ class _Decoder:
                     expires_in = int(v)
                     continue
             if name == "expiry":
-                expiry = self.expiry(v, expiry)
+                expiry = self.expiry(v, expiry, (*at, go_string(text=key)))
             elif name == "expires_in":
-                expires_in = self.int_field(v, expires_in, "int64", "Token", "tokens.expires_in")
+                expires_in = self.int_field(
+                    v, expires_in, "int64", "Token", "tokens.expires_in",
+                    (*at, go_string(text=key)),
+                )
             elif isinstance(v, str) and not isinstance(v, _Num):
                 strings[name] = str(go_string(text=v))
             elif v is not None:
-                self.type_error(_kind(v), "string", "Token", f"tokens.{name}")
+                self.type_error(
+                    _kind(v), "string", "Token", f"tokens.{name}", (*at, go_string(text=key))
+                )
         return _token(
             strings["access_token"],
             strings["token_type"],
@@ -457,20 +504,29 @@ class _Decoder:
             expires_in,
         )
 
-    def expiry_text(self, text: bytes) -> GoTime:
-        """``Time.UnmarshalJSON`` of a JSON string whose raw text is ``text``."""
+    def expiry_text(self, text: bytes, current: object) -> object:
+        """Parse an expiry string's text: Go 1.26 aborts on an error, Go 1.27 remembers it."""
         try:
             return parse_rfc3339(value=text)
         except TimeParseError as e:
-            raise DecodeError(str(e)) from None
+            if not self.v2:
+                raise DecodeError(str(e)) from None
+            self.save(str(e))
+            return current
 
-    def expiry(self, v: object, current: object) -> object:
+    def expiry(self, v: object, current: object, path: tuple[str, ...]) -> object:
         if v is None:
+            return current
+        if self.v2:
+            # v2 decodes time.Time itself: the unescaped string, or a type error.
+            if isinstance(v, str) and not isinstance(v, _Num):
+                return self.expiry_text(go_string(text=v).encode("utf-8"), current)
+            self.type_error(_kind(v), "time.Time", "Token", "tokens.expiry", path)
             return current
         # UnmarshalJSON sees the raw JSON text; only its first and last byte
         # matter for non-strings, so a stand-in is enough for them.
         if isinstance(v, str) and not isinstance(v, _Num):
-            return self.expiry_text(_raw_bytes(v))
+            return self.expiry_text(_raw_bytes(v), current)
         try:
             t = unmarshal_json_time(raw=b"0")
         except TimeParseError as e:
@@ -478,18 +534,20 @@ class _Decoder:
         return current if t is None else t
 
 
-def decode_file(*, raw: bytes) -> DecodedFile:
+def decode_file(*, raw: bytes, toolchain: Toolchain = DEFAULT_TOOLCHAIN) -> DecodedFile:
     """Decode cache file bytes as Go does; raises :class:`DecodeError` with Go's text.
 
     Raises :class:`NullFileError` for a top-level ``null``, where Go panics.
+    ``toolchain`` picks the Go release whose ``encoding/json`` is modelled.
     """
+    v2 = json_v2(toolchain=toolchain)
     # A large file allocates one tree node per value and none of them forms a
     # cycle, so the collector's passes during decoding only cost time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        tree = _parse(raw)
-        d = _Decoder()
+        tree = _parse(raw, v2=v2)
+        d = _Decoder(v2=v2)
         result = d.file(tree)
     finally:
         if collecting:

@@ -34,6 +34,7 @@ from .errors import (
 from .gopath import dir_of, join
 from .gotime import TimeMarshalError, TimeParseError, parse_rfc3339
 from .token import Token
+from .toolchain import DEFAULT_TOOLCHAIN, Toolchain
 
 __all__ = [
     "TOKEN_CACHE_FILE_PATH",
@@ -85,8 +86,9 @@ def default_path(*, env: Mapping[str, str | None], variant: Variant = "sdk") -> 
 class FileTokenCache:
     """An opened token cache file; create it with :meth:`open`."""
 
-    def __init__(self, *, location: str) -> None:
+    def __init__(self, *, location: str, toolchain: Toolchain = DEFAULT_TOOLCHAIN) -> None:
         self._location = location
+        self._toolchain: Toolchain = toolchain
         self._last_raw: bytes | None = None
         self._last_file: DecodedFile | None = None
         self._entries: dict[tuple[str, Token | None], str] = {}
@@ -98,6 +100,11 @@ class FileTokenCache:
         """The cache file path exactly as Go holds it (used verbatim in messages)."""
         return self._location
 
+    @property
+    def toolchain(self) -> Toolchain:
+        """The Go toolchain whose encoding/json this cache models."""
+        return self._toolchain
+
     @classmethod
     def open(
         cls,
@@ -105,13 +112,15 @@ class FileTokenCache:
         path: str | None,
         env: Mapping[str, str | None],
         variant: Variant = "sdk",
+        toolchain: Toolchain = DEFAULT_TOOLCHAIN,
     ) -> FileTokenCache:
         """``cache.NewFileTokenCache(cache.WithFileLocation(path))``.
 
-        ``path`` None or ``""`` means the default location under ``env["HOME"]``.
+        ``path`` None or ``""`` means the default location under ``env["HOME"]``;
+        ``toolchain`` the Go release that built the modelled binary.
         """
         location = path or default_path(env=env, variant=variant)
-        cache = cls(location=location)
+        cache = cls(location=location, toolchain=toolchain)
         cache._init()
         try:
             cache._load()
@@ -135,7 +144,9 @@ class FileTokenCache:
         else:
             tokens[key] = token
         try:
-            raw = encode_file(version=f.version, tokens=tokens, entry=self._entry)
+            raw = encode_file(
+                version=f.version, tokens=tokens, entry=self._entry, toolchain=self._toolchain
+            )
         except MarshalError as e:
             raise e.wrapped(prefix="marshal") from None
         try:
@@ -164,7 +175,7 @@ class FileTokenCache:
         memo_key = (key, token)
         text = self._entries.get(memo_key)
         if text is None:
-            text = entry_text(key=key, token=token)
+            text = entry_text(key=key, token=token, toolchain=self._toolchain)
             if len(self._entries) >= _ENTRY_MEMO_LIMIT:
                 self._entries.clear()
             self._entries[memo_key] = text
@@ -183,7 +194,7 @@ class FileTokenCache:
                 goos.mkdir_all(path=dir_of(path=self._location), perm=DIR_MODE)
             except CacheIOError as e2:
                 raise e2.wrapped(prefix="mkdir") from None
-            raw = encode_file(version=TOKEN_CACHE_VERSION, tokens={})
+            raw = encode_file(version=TOKEN_CACHE_VERSION, tokens={}, toolchain=self._toolchain)
             try:
                 self._atomic_write(raw)
             except CacheIOError as e3:
@@ -198,7 +209,7 @@ class FileTokenCache:
             f = self._last_file
         else:
             try:
-                f = decode_file(raw=raw)
+                f = decode_file(raw=raw, toolchain=self._toolchain)
             except DecodeError as e:
                 raise e.wrapped(prefix="parse") from None
             self._remember(raw, f)

@@ -26,6 +26,7 @@ from .errors import CacheIOError
 from .filecache import DIR_MODE, FileTokenCache, Variant, default_path
 from .gopath import dir_of, join
 from .token import Token
+from .toolchain import DEFAULT_TOOLCHAIN, Toolchain
 
 __all__ = ["LOCK_FILE_NAME", "LockedFileTokenCache", "holding_lock", "lock_path"]
 
@@ -82,7 +83,12 @@ class LockedFileTokenCache:
 
     @classmethod
     def open(
-        cls, *, path: str | None, env: Mapping[str, str | None], variant: Variant = "sdk"
+        cls,
+        *,
+        path: str | None,
+        env: Mapping[str, str | None],
+        variant: Variant = "sdk",
+        toolchain: Toolchain = DEFAULT_TOOLCHAIN,
     ) -> LockedFileTokenCache:
         """``FileTokenCache.open`` under the exclusive lock (it may create the file)."""
         location = path or default_path(env=env, variant=variant)
@@ -93,7 +99,9 @@ class LockedFileTokenCache:
         except CacheIOError as e:
             raise e.wrapped(prefix="lock: mkdir") from None
         with holding_lock(path=lock, exclusive=True):
-            inner = FileTokenCache.open(path=location, env=env, variant=variant)
+            inner = FileTokenCache.open(
+                path=location, env=env, variant=variant, toolchain=toolchain
+            )
         return cls(inner=inner, lock=lock)
 
     def store(self, *, key: str, token: Token | None) -> None:

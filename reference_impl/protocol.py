@@ -1,10 +1,12 @@
 """Conformance protocol v1 (docs/protocol.md) served by the reference.
 
 :class:`Session` is called in-process by the harness and by ``python -m
-reference_impl``.  Its environment is its own mapping, never ``os.environ``,
-and it starts empty, so a case that does not set HOME cannot reach the real
-home directory.  Request strings go through :func:`go_string` because a Go
-testee's JSON decoder turns lone surrogates into U+FFFD.
+reference_impl``.  Its environment is its own mapping, never ``os.environ``.
+In-process it starts empty, so a case that does not set HOME cannot reach the
+real home directory; ``python -m reference_impl`` starts it from its own
+process environment, as a Go testee reads its own ``HOME``.  Request strings
+go through :func:`go_string` because a Go testee's JSON decoder turns lone
+surrogates into U+FFFD.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .gotime import ZERO_TIME, GoTime
 from .keys import ArgKind, CacheKeys, OAuthArg, cache_keys
 from .lockfile import LockedFileTokenCache
 from .token import Token
+from .toolchain import DEFAULT_TOOLCHAIN, Toolchain, check_toolchain, json_v2
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -150,6 +153,8 @@ class Session:
 
     ``lock=True`` is the ``--lock`` variant: the cache holds ``token-cache.lock``
     (reference_impl/lockfile.py) and ``hello`` announces ``"lock": "flock"``.
+    ``toolchain`` is the Go release whose observable behaviour is modelled
+    (``reference_impl.toolchain.TOOLCHAINS``); hello announces it.
     """
 
     def __init__(
@@ -158,14 +163,18 @@ class Session:
         variant: Variant = "sdk",
         env: Mapping[str, str] | None = None,
         lock: bool = False,
+        toolchain: str = DEFAULT_TOOLCHAIN,
     ) -> None:
         self.variant: Variant = variant
+        self.toolchain: Toolchain = check_toolchain(name=toolchain)
         self.env: dict[str, str] = dict(env or {})
         self.lock = lock
         self._cache: FileTokenCache | LockedFileTokenCache | None = None
 
     def hello(self) -> dict[str, Any]:
         """The ``hello`` result."""
+        v2 = json_v2(toolchain=self.toolchain)
+        engine = "encoding/json v1 on v2" if v2 else "encoding/json v1"
         hello: dict[str, Any] = {
             "protocol": PROTOCOL_VERSION,
             "name": "reference",
@@ -173,8 +182,9 @@ class Session:
             "ops": list(OPS),
             "dual_store_via": list(VIAS),
             "runtime": f"python {platform.python_version()}",
+            "toolchain": self.toolchain,
             "details": {
-                "models": "databricks-sdk-go v0.129.0 file cache; Go 1.26.8 encoding/json v1; "
+                "models": f"databricks-sdk-go v0.129.0 file cache; {self.toolchain} {engine}; "
                 "golang.org/x/oauth2 v0.34.0",
                 "variant": self.variant,
             },
@@ -248,7 +258,9 @@ class Session:
         # A failed open leaves no cache, as NewFileTokenCache returns nil.
         self._cache = None
         opener = LockedFileTokenCache if self.lock else FileTokenCache
-        self._cache = opener.open(path=path, env=self.env, variant=self.variant)
+        self._cache = opener.open(
+            path=path, env=self.env, variant=self.variant, toolchain=self.toolchain
+        )
         return {}
 
     def _dual_store(self, req: Mapping[str, Any]) -> dict[str, Any]:

@@ -109,7 +109,7 @@ def test_testees_are_listed_newest_release_first(
     """Versions sort numerically (v0.129.0 before v0.97.0), not as strings."""
     root = _write_tree(tmp_path / "repo", versions=("v0.97.0", "v0.129.0", "v0.61.0"))
     go, _ = _fake_go(tmp_path, monkeypatch)
-    names = [t.name for t in discover_go_testees(repo_root=root, go=go)]
+    names = [t.name for t in discover_go_testees(repo_root=root, go=go, extra_toolchains=())]
     assert names == ["go-sdk@v0.129.0", "go-sdk@v0.97.0", "go-sdk@v0.61.0"]
 
 
@@ -121,7 +121,7 @@ def test_missing_go_makes_every_testee_unavailable_with_a_clear_reason(
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    assert discover_go_testees(repo_root=root) == [
+    assert discover_go_testees(repo_root=root, extra_toolchains=()) == [
         GoUnavailable(
             name="go-sdk@v0.129.0",
             reason="go toolchain not found on PATH (needed to build adapters/go/sdk-v0.129.0)",
@@ -140,7 +140,8 @@ def test_failing_build_names_the_command_and_its_output(
     root = _write_tree(tmp_path / "repo", versions=("v1.0.0", "v2.0.0"))
     (root / "adapters" / "go" / "sdk-v1.0.0" / "broken").write_text("")
     go, _ = _fake_go(tmp_path, monkeypatch)
-    broken, fine = sorted(discover_go_testees(repo_root=root, go=go), key=lambda r: r.name)
+    found = discover_go_testees(repo_root=root, go=go, extra_toolchains=())
+    broken, fine = sorted(found, key=lambda r: r.name)
     assert isinstance(broken, GoUnavailable)
     assert f"{go} build -trimpath -o " in broken.reason
     assert "syntax error: unexpected EOF" in broken.reason
@@ -168,7 +169,7 @@ def test_real_go_reports_a_broken_source_with_the_go_command(
     root = _write_tree(tmp_path / "repo")
     main_go = root / "adapters" / "go" / "sdk-v9.9.9" / "main.go"
     main_go.write_text("package main\nfunc main() {\n")
-    [result] = discover_go_testees(repo_root=root, go=go)
+    [result] = discover_go_testees(repo_root=root, go=go, extra_toolchains=())
     assert isinstance(result, GoUnavailable)
     assert f"{go} build -trimpath -o " in result.reason
     assert "main.go" in result.reason

@@ -19,11 +19,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compare every golden file with the reference's bytes (rewriting with --update)."""
+    """Compare every golden file with the reference's bytes (rewriting with --update);
+    ``<id>@<toolchain>.json`` variants with each other modelled toolchain's bytes."""
     from harness.golden import sync_golden
     from harness.runner import RunOptions
     from harness.spec import load_cases
     from harness.testee import InProcessTestee
+    from harness.toolchains import reference_variants
 
     paths = project_paths(args=args)
     loaded = load_cases(cases_dir=paths.cases_dir)
@@ -33,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         options=RunOptions(golden_dir=paths.golden_dir),
         update=args.update,
         load_errors=loaded.errors,
+        variants=reference_variants(),
     )
     print(report.render())
     return 0 if report.ok else 1

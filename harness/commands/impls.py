@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  unavailable: {i.unavailable}")
             elif i.hello is not None:
                 h = i.hello
-                print(f"  hello:   {h.get('name')} {h.get('version')} ({h.get('runtime')})")
+                built = f", toolchain {h['toolchain']}" if h.get("toolchain") else ""
+                print(f"  hello:   {h.get('name')} {h.get('version')} ({h.get('runtime')}{built})")
                 print(f"  ops:     {', '.join(h.get('ops', []))}")
                 print(f"  via:     {', '.join(h.get('dual_store_via', []))}")
     errors = [*selection.errors, *pool.errors()]

@@ -1,7 +1,8 @@
 """What a stress run starts: writer groups (`IMPL=N`), resolved commands, options.
 
 `reference` is `python -m reference_impl` started with ``sys.executable`` (the
-in-process reference cannot be N processes); a `+lock` suffix on any name
+in-process reference cannot be N processes), `reference+go1.27.3` the same with
+``--toolchain go1.27.3``; a `+lock` suffix on any name
 appends ``--lock`` to that implementation's command, and the started process
 must then announce ``"lock": "flock"`` in its hello (docs/concurrency.md).
 Every other name is resolved through :func:`harness.impls.select_impls`
@@ -20,6 +21,7 @@ from harness.impls import REFERENCE, select_impls
 from harness.options import DEFAULT_TIMEOUT
 from harness.stress.limits import DEFAULT_STORES, DEFAULT_TIME_LIMIT, MAX_STORES, MAX_WRITERS
 from harness.testee import InProcessTestee, SubprocessTestee
+from harness.toolchains import ReferenceSession
 
 LOCK_SUFFIX = "+lock"
 LOCK_ARGUMENT = "--lock"
@@ -134,6 +136,13 @@ def resolve_impls(
     for testee in selection.testees:
         if isinstance(testee, InProcessTestee) and testee.name == REFERENCE:
             commands[testee.name] = (REFERENCE_COMMAND, "python -m reference_impl")
+        elif isinstance(testee, InProcessTestee) and isinstance(
+            testee.session_factory, ReferenceSession
+        ):
+            option = ("--toolchain", testee.session_factory.toolchain)
+            commands[testee.name] = ((*REFERENCE_COMMAND, *option), " ".join(
+                ("python -m reference_impl", *option)
+            ))
         elif isinstance(testee, SubprocessTestee):
             try:
                 testee.start()

@@ -9,6 +9,14 @@ from typing import Any
 from harness.data import CaseResult, RunResult
 
 FAKE_SCRIPT = Path(__file__).with_name("tcc_fake_testee.py")
+# Every in-process reference column (one per modelled toolchain), for tests that
+# run only a fake testee.
+REFERENCE_NAMES: tuple[str, ...] = ("reference", "reference+go1.27.3")
+
+
+def skip_references(*, option: str = "--skip-impl") -> list[str]:
+    """Command-line options that leave out every in-process reference column."""
+    return [arg for name in REFERENCE_NAMES for arg in (option, name)]
 
 
 def fake_command() -> tuple[str, ...]:

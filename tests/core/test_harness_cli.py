@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from tcc_helpers import OPEN, case, fake_command, store
+from tcc_helpers import OPEN, case, fake_command, skip_references, store
 
 from harness.cli import COMMANDS, build_parser, main
 
@@ -18,7 +18,7 @@ def _fake_impl() -> str:
 
 def _run_args(project: Path, *extra: str) -> list[str]:
     return ["run", "--root", str(project), "--no-go", "--no-require-go",
-            "--skip-impl", "reference", "--impl", _fake_impl(), *extra]
+            *skip_references(), "--impl", _fake_impl(), *extra]
 
 
 def test_run_clean_exits_zero_and_writes_reports(
@@ -81,7 +81,7 @@ def test_impls_json_shows_command_and_hello(
 ) -> None:
     """impls --json lists each implementation with its command and hello."""
     code = main(["impls", "--root", str(project), "--no-go", "--no-require-go",
-                 "--skip-impl", "reference", "--impl", _fake_impl(), "--json"])
+                 *skip_references(), "--impl", _fake_impl(), "--json"])
     assert code == 0
     (fake,) = json.loads(capsys.readouterr().out)
     assert fake["name"] == "fake" and fake["command"] == list(fake_command())

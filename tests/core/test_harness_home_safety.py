@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from tcc_fake_testee import FakeSession
-from tcc_helpers import OPEN, case, fake_command, store
+from tcc_helpers import OPEN, REFERENCE_NAMES, case, fake_command, store
 
 from harness.data import Outcome
 from harness.impls import select_impls
@@ -117,7 +117,7 @@ def test_go_testees_never_touch_home(
 ) -> None:
     """Every available Go testee only ever writes inside the sandbox."""
     selection = select_impls(repo_root=Path(__file__).resolve().parents[2],
-                             skip=("reference",))
+                             skip=REFERENCE_NAMES)
     testees = list(selection.testees)
     if not testees:
         why = f"no Go testee available: {[u.unavailable for u in selection.unavailable]}"

@@ -24,13 +24,16 @@ def builds(project: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         (d / "go.mod").write_text(f"module x/sdk-{version}\n")
     built: list[str] = []
 
-    def fake_build(*, source: Path, **_: Any) -> gobuild.GoTestee:
-        built.append(source.name)
-        return gobuild.GoTestee(name=gobuild.go_testee_name(source=source),
-                                command=("/bin/true",), source=source)
+    def fake_build(*, source: Path, extra: str = "", **_: Any) -> gobuild.GoTestee:
+        built.append(f"{source.name}+{extra}" if extra else source.name)
+        return gobuild.GoTestee(name=gobuild.go_testee_name(source=source, toolchain=extra),
+                                command=("/bin/true",), source=source, toolchain=extra)
+
+    def fake_toolchain(*, go: str, repo_root: Path, extra: str) -> Any:
+        return gobuild._Toolchain(extra=extra, env={}, version=f"go version {extra or 'go0'}")
 
     monkeypatch.setattr(gobuild, "_build_one", fake_build)
-    monkeypatch.setattr(gobuild, "_toolchain_version", lambda go, env: "go-fake")
+    monkeypatch.setattr(gobuild, "_resolve_toolchain", fake_toolchain)
     monkeypatch.setattr(gobuild.shutil, "which", lambda name: "/fake/bin/go")
     return built
 
@@ -51,13 +54,18 @@ def _start_all(project: Path, **kw: Any) -> list[str]:
 
 def test_selecting_builds_nothing(project: Path, builds: list[str]) -> None:
     """Choosing implementations (and so collecting tests) compiles no Go testee."""
-    assert _names(project) == ["reference", "go-sdk@v2.0.0", "go-sdk@v1.0.0"]
+    # Newest release first, each next to its go1.27.3 build.
+    assert _names(project) == [
+        "reference", "reference+go1.27.3", "go-sdk@v2.0.0", "go-sdk@v2.0.0+go1.27.3",
+        "go-sdk@v1.0.0", "go-sdk@v1.0.0+go1.27.3",
+    ]
     assert builds == []
 
 
 def test_only_reference_builds_no_go_testee(project: Path, builds: list[str]) -> None:
     """--only-impl reference never builds a Go testee, even when started."""
     assert _start_all(project, only=("reference",)) == ["reference"]
+    assert _start_all(project, only=("reference+go1.27.3",)) == ["reference+go1.27.3"]
     assert builds == []
 
 
@@ -66,11 +74,21 @@ def test_only_and_skip_build_just_what_runs(project: Path, builds: list[str]) ->
     assert _start_all(project, only=("go-sdk@v1.0.0",)) == ["go-sdk@v1.0.0"]
     assert builds == ["sdk-v1.0.0"]
     builds.clear()
-    assert _start_all(project, skip=("go-sdk@v2.0.0",)) == ["reference", "go-sdk@v1.0.0"]
-    assert builds == ["sdk-v1.0.0"]
+    assert _start_all(project, only=("go-sdk@v1.0.0+go1.27.3",)) == ["go-sdk@v1.0.0+go1.27.3"]
+    assert builds == ["sdk-v1.0.0+go1.27.3"]
     builds.clear()
-    assert _start_all(project) == ["reference", "go-sdk@v2.0.0", "go-sdk@v1.0.0"]
-    assert sorted(builds) == ["sdk-v1.0.0", "sdk-v2.0.0"]
+    assert _start_all(project, skip=("go-sdk@v2.0.0", "go-sdk@v2.0.0+go1.27.3")) == [
+        "reference", "reference+go1.27.3", "go-sdk@v1.0.0", "go-sdk@v1.0.0+go1.27.3"
+    ]
+    assert builds == ["sdk-v1.0.0", "sdk-v1.0.0+go1.27.3"]
+    builds.clear()
+    assert _start_all(project) == [
+        "reference", "reference+go1.27.3", "go-sdk@v2.0.0", "go-sdk@v2.0.0+go1.27.3",
+        "go-sdk@v1.0.0", "go-sdk@v1.0.0+go1.27.3",
+    ]
+    assert sorted(builds) == [
+        "sdk-v1.0.0", "sdk-v1.0.0+go1.27.3", "sdk-v2.0.0", "sdk-v2.0.0+go1.27.3"
+    ]
 
 
 def test_unknown_and_clashing_names_fail_before_building(

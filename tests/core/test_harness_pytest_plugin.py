@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tcc_helpers import OPEN, case, fake_command, store
+from tcc_helpers import OPEN, case, fake_command, skip_references, store
 
 # Seconds each: the fast lane (pytest -m "not slow") leaves these out.
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def test_plugin_collects_and_maps_outcomes(project: Path, write_cases) -> None:
     (project / "test_cases.py").write_text(SPEC_TEST.read_text())
     result = _pytest(
         project, "--tokencache-cases", "--tokencache-root", str(project), "--tokencache-no-go",
-        "--tokencache-skip-impl", "reference",
+        *skip_references(option="--tokencache-skip-impl"),
         "--tokencache-impl", "fake=" + shlex.join(fake_command()),
     )
     out = result.stdout
@@ -75,16 +75,18 @@ def test_unavailable_go_column_shows_as_skip_or_failure(
     if required:
         env["TOKENCACHE_COMPAT_REQUIRE_GO"] = "1"
     result = _pytest(project, "--tokencache-cases", "--tokencache-root", str(project),
-                     "--tokencache-skip-impl", "reference",
+                     *skip_references(option="--tokencache-skip-impl"),
                      "--tokencache-impl", "fake=" + shlex.join(fake_command()), env_extra=env)
     out = result.stdout
     item = "test_cases.py::test_spec_case[unavailable[go-sdk@v9.9.9]]"
     if required:
-        assert f"FAILED {item}" in out and "1 failed, 1 passed" in out, out
+        # One item per toolchain column: go1.26.8's and go1.27.3's build.
+        assert f"FAILED {item}" in out and "2 failed, 1 passed" in out, out
         assert result.returncode == 1
     else:
-        assert "1 passed, 1 skipped" in out, out
+        assert "1 passed, 2 skipped" in out, out
         assert "go-sdk@v9.9.9: go toolchain not found on PATH" in out
+        assert "go-sdk@v9.9.9+go1.27.3: go toolchain not found on PATH" in out
         assert result.returncode == 0
 
 
@@ -117,7 +119,7 @@ def test_fixture_fails_a_failing_case_even_if_the_test_ignores_it(
         "def test_spec_case(tokencache_case):\n    pass\n"
     )
     result = _pytest(project, "--tokencache-cases", "--tokencache-root", str(project),
-                     "--tokencache-no-go", "--tokencache-skip-impl", "reference",
+                     "--tokencache-no-go", *skip_references(option="--tokencache-skip-impl"),
                      "--tokencache-impl", "fake=" + shlex.join(fake_command()))
     assert "FAILED test_cases.py::test_spec_case[p.fail[fake]]" in result.stdout, result.stdout
     assert "1 failed, 1 passed" in result.stdout

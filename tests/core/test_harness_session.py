@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from tcc_helpers import OPEN, case, fake_command, store
+from tcc_helpers import OPEN, REFERENCE_NAMES, case, fake_command, store
 
 from harness.data import Outcome
 from harness.exceptions import EmptySelection
@@ -26,7 +26,7 @@ def go_less(project: Path, write_cases, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 def _config(project: Path, **kw: object) -> RunConfig:
-    return RunConfig(paths=ProjectPaths.at(root=project), skip_impls=("reference",),
+    return RunConfig(paths=ProjectPaths.at(root=project), skip_impls=REFERENCE_NAMES,
                      extra_impls=("fake=" + shlex.join(fake_command()),), **kw)  # type: ignore[arg-type]
 
 
@@ -35,7 +35,9 @@ def test_unavailable_go_testee_is_a_skipped_item_with_its_reason(go_less: Path) 
     plan = plan_for(config=_config(go_less))
     try:
         items = {i.label: i for i in plan.items()}
-        assert set(items) == {"a.one[fake]", "unavailable[go-sdk@v9.9.9]"}
+        assert set(items) == {
+            "a.one[fake]", "unavailable[go-sdk@v9.9.9]", "unavailable[go-sdk@v9.9.9+go1.27.3]"
+        }
         r = plan.run_item(item=items["unavailable[go-sdk@v9.9.9]"])
         assert r.outcome is Outcome.SKIPPED
         assert "go-sdk@v9.9.9" in r.message and "go toolchain not found on PATH" in r.message
@@ -49,7 +51,9 @@ def test_unavailable_go_testee_fails_when_go_is_required(go_less: Path) -> None:
     plan = plan_for(config=_config(go_less, require_go=True))
     items = plan.items()
     failing = [i for i in items if i.problem is not None]
-    assert [i.label for i in failing] == ["unavailable[go-sdk@v9.9.9]"]
+    assert [i.label for i in failing] == [
+        "unavailable[go-sdk@v9.9.9]", "unavailable[go-sdk@v9.9.9+go1.27.3]"
+    ]
     r = plan.run_item(item=failing[0])
     assert r.outcome is Outcome.ERROR
     assert "go toolchain not found on PATH" in r.message and "Go is required" in r.message

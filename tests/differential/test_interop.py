@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from diff_helpers import GO_YARDSTICK, go_testees
+from diff_helpers import GO_TOOLCHAIN_YARDSTICK, GO_YARDSTICK, go_testees
 
 from harness.interop import (
     ALTERED,
@@ -22,6 +22,7 @@ from harness.report.interop import (
     render_interop_terminal,
 )
 from harness.testee import InProcessTestee, SubprocessTestee
+from harness.toolchains import reference_testee
 from reference_impl.protocol import Session
 
 
@@ -121,3 +122,20 @@ def test_go_releases_interop() -> None:
     old = result.cell(writer="reference", reader="go-sdk@v0.110.0")
     if old is not None:
         assert old.status == ALTERED and {c.field for c in old.changes} == {"expires_in"}
+
+
+@pytest.mark.go
+def test_caches_written_by_one_toolchain_read_the_same_on_the_other() -> None:
+    """go1.26.8 and go1.27.3 builds (and models) of v0.129.0 hand every token back intact."""
+    built = go_testees(needed=GO_TOOLCHAIN_YARDSTICK)
+    model = reference_testee(name="reference+go1.27.3")
+    assert model is not None
+    testees: list[Any] = [InProcessTestee(name="reference"), model]
+    for name in (GO_YARDSTICK, GO_TOOLCHAIN_YARDSTICK):
+        testees.append(SubprocessTestee(name=name, command=built[name].command))
+    result = run_interop(testees=testees)
+    names = [t.name for t in testees]
+    for w in names:
+        for r in names:
+            cell = result.cell(writer=w, reader=r)
+            assert cell is not None and cell.status == OK, render_interop_terminal(result)

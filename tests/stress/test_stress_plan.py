@@ -68,6 +68,17 @@ def test_reference_is_a_subprocess_and_plus_lock_appends_lock() -> None:
     assert locked.command == (*REFERENCE_COMMAND, "--lock") and locked.locking
 
 
+def test_the_go1_27_3_reference_runs_with_its_toolchain_option() -> None:
+    """`reference+go1.27.3` is python -m reference_impl --toolchain go1.27.3, lockable too."""
+    resolution = resolve_impls(names=["reference+go1.27.3", "reference+go1.27.3+lock"],
+                               repo_root=REPO, use_go=False)
+    assert resolution.errors == ()
+    option = ("--toolchain", "go1.27.3")
+    assert resolution.impls["reference+go1.27.3"].command == (*REFERENCE_COMMAND, *option)
+    locked = resolution.impls["reference+go1.27.3+lock"]
+    assert locked.command == (*REFERENCE_COMMAND, *option, "--lock") and locked.locking
+
+
 def test_extra_impl_commands_resolve_with_and_without_lock() -> None:
     """An --impl NAME=CMD is usable as NAME and as NAME+lock."""
     resolution = resolve_impls(names=["mine", "mine+lock"], repo_root=REPO, use_go=False,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,9 @@ func TestServeStoresLooksUpAndMapsKinds(t *testing.T) {
 	hello := resps[0]["result"].(map[string]any)
 	if got := hello["ops"].([]any); len(got) != 3 {
 		t.Errorf("hello ops = %v, want open/store/lookup only", got)
+	}
+	if got := hello["toolchain"]; got != runtime.Version() {
+		t.Errorf("hello toolchain = %v, want %q", got, runtime.Version())
 	}
 	tok := resps[3]["result"].(map[string]any)["token"].(map[string]any)
 	if tok["access_token"] != "a" || tok["expiry"] != "2024-01-02T03:04:05Z" || tok["token_type"] != "" {
