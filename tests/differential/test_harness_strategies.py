@@ -88,27 +88,40 @@ def test_keys_and_args_are_wire_safe(key: str, arg: dict[str, str]) -> None:
     assert all(_no_lone_surrogate(v) for v in arg.values())
 
 
+def _loads(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+QUIRKS: dict[str, Callable[[bytes], bool]] = {
+    "broken": lambda d: not _loads(d),
+    "surrogate": lambda d: b"\\ud8" in d or b"\\udc" in d,
+    "odd-case": lambda d: bool(re.search(rb'"(?!version")[vV][eE][rR]', d)) or b"\xc5\xbf" in d,
+}
+
+
 @pytest.mark.slow
 def test_cache_files_are_mostly_valid_json_and_sometimes_hand_edited() -> None:
-    """The file strategy yields loadable JSON most of the time, and quirks too."""
-    seen = {"json": 0, "broken": 0, "surrogate": 0, "odd-case": 0}
+    """The file strategy yields loadable JSON most of the time, and each quirk too."""
+    seen = {"json": 0, "other": 0}
 
     @settings(max_examples=400, deadline=None, derandomize=True, database=None)
     @given(cache_file_bytes())
     def probe(data: bytes) -> None:
-        try:
-            json.loads(data)
-            seen["json"] += 1
-        except ValueError:
-            seen["broken"] += 1
-        if b"\\ud8" in data or b"\\udc" in data:
-            seen["surrogate"] += 1
-        if re.search(rb'"(?!version")[vV][eE][rR]', data) or b"\xc5\xbf" in data:
-            seen["odd-case"] += 1
+        seen["json" if _loads(data) else "other"] += 1
 
     probe()
-    assert seen["json"] > seen["broken"] > 0
-    assert seen["surrogate"] > 0 and seen["odd-case"] > 0
+    assert seen["json"] > seen["other"]
+    # Reached, searched for rather than counted: a fixed derandomized sample can miss
+    # a 5% quirk once hypothesis mixes the repository's own constants into its draws.
+    for name, quirk in QUIRKS.items():
+        found = find(cache_file_bytes(), quirk,
+                     settings=settings(max_examples=5000, database=None, derandomize=True,
+                                       phases=[Phase.generate]))
+        assert quirk(found), name
 
 
 @pytest.mark.slow
