@@ -38,7 +38,8 @@ def test_diff_reports_examples_as_it_goes(
 
 def test_interop_reports_pairs_as_it_goes(capsys: pytest.CaptureFixture[str]) -> None:
     """Every writer x reader pair counts; the last line says all of them are done."""
-    code = main(["interop", "--no-go", "--no-require-go", "--impl", REF2])
+    code = main(["interop", "--no-go", "--no-require-go", "--impl", REF2,
+                 "--only-impl", "reference", "--only-impl", "ref2"])
     captured = capsys.readouterr()
     assert code == 0, captured.out
     lines = captured.err.splitlines()
