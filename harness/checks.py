@@ -182,9 +182,14 @@ def check_final(
         return diffs
     rel = case.final_file()
     state = sandbox.read_file(rel=rel)
-    if final.file_type is not None and state.file_type != final.file_type:
+    if state.problem is not None:
+        # A link out of the sandbox, a FIFO, a device: named, never read, always a failure.
+        diffs.append(state.problem)
+    elif final.file_type is not None and state.file_type != final.file_type:
         diffs.append(f"{rel}: expected file type {final.file_type}, found {state.file_type}")
-    if final.file_mode is not None and state.mode != final.file_mode:
+    if (
+        state.problem is None and final.file_mode is not None and state.mode != final.file_mode
+    ):
         diffs.append(
             f"{rel}: expected mode {format_mode(mode=final.file_mode)}, "
             f"found {format_mode(mode=state.mode)}"
@@ -192,14 +197,21 @@ def check_final(
     parent = posixpath.dirname(rel)
     if final.dir_mode is not None or final.listing is not None:
         dstate = sandbox.read_dir(rel=parent)
-        if final.dir_mode is not None and dstate.mode != final.dir_mode:
+        if dstate.problem is not None:
+            if not (state.problem or "").endswith(dstate.problem):  # said once is enough
+                diffs.append(dstate.problem)
+        elif final.dir_mode is not None and dstate.mode != final.dir_mode:
             diffs.append(
                 f"{parent or '.'}/: expected mode {format_mode(mode=final.dir_mode)}, "
                 f"found {format_mode(mode=dstate.mode)}"
             )
-        if final.listing is not None and dstate.listing != tuple(sorted(final.listing)):
+        if (
+            dstate.problem is None
+            and final.listing is not None
+            and dstate.listing != tuple(sorted(final.listing))
+        ):
             diffs.append(_listing_diff(parent, tuple(sorted(final.listing)), dstate.listing))
-    if final.golden and golden is not None:
+    if final.golden and golden is not None and state.problem is None:
         if state.content is None:
             diffs.append(f"{rel}: golden expects {len(golden)} bytes, found {state.file_type}")
         else:
@@ -208,7 +220,9 @@ def check_final(
                 diffs.append(f"{rel}: golden {d}")
     for other, want in sorted(final.other_files.items()):
         got = sandbox.read_file(rel=other)
-        if want.content is None:
+        if got.problem is not None:
+            diffs.append(got.problem)
+        elif want.content is None:
             if got.file_type != "absent":
                 diffs.append(f"{other}: expected absent, found {got.file_type}")
         elif got.content is None:

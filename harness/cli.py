@@ -24,6 +24,7 @@ from harness.commands import (
     stress,
 )
 from harness.exceptions import NothingToRun, ReportFormatError, UsageError
+from harness.lifecycle import guarded
 from harness.options import PATH_OPTIONS, add_to_argparse
 
 
@@ -73,11 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 only when nothing unexpected happened)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        code: int = args.handler(args)
-    except UsageError as exc:
-        parser.error(str(exc))
-    except (NothingToRun, ReportFormatError) as exc:  # nothing to run, or to compare with
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 1
-    return code
+
+    def call() -> int:
+        try:
+            code: int = args.handler(args)
+        except UsageError as exc:
+            parser.error(str(exc))
+        except (NothingToRun, ReportFormatError) as exc:  # nothing to run, or to compare with
+            print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+            return 1
+        return code
+
+    # Signals, a closed stdout and the cleanup after them: harness.lifecycle.
+    return guarded(prog=parser.prog, call=call)

@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     XPASS = "xpass"
     WARN = "warn"
     ERROR = "error"
+    BROKEN = "broken"  # not run: the implementation was marked broken (harness.breaker)
 
     @property
     def symbol(self) -> str:
@@ -42,10 +43,11 @@ _SYMBOLS = {
     Outcome.XPASS: "X",
     Outcome.WARN: "w",
     Outcome.ERROR: "E",
+    Outcome.BROKEN: "B",
 }
 
 UNEXPECTED = frozenset(
-    {Outcome.FAIL, Outcome.CRASH, Outcome.TIMEOUT, Outcome.XPASS, Outcome.ERROR}
+    {Outcome.FAIL, Outcome.CRASH, Outcome.TIMEOUT, Outcome.XPASS, Outcome.ERROR, Outcome.BROKEN}
 )
 
 
@@ -59,6 +61,7 @@ class ImplInfo:
     hello: Mapping[str, Any] | None = None
     unavailable: str | None = None
     source: str = ""
+    confinement: str = ""  # how a subprocess testee ran (harness.confine); "" in process
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,14 @@ class RunResult:
     harness_errors: tuple[str, ...] = ()
     case_ids: tuple[str, ...] = field(default=())
     source: RunSource | None = None
+    incomplete: str | None = None  # why not every cell ran (an interrupt), None when all did
 
     @property
     def ok(self) -> bool:
         """True when nothing unexpected happened."""
         return (
-            not self.load_errors
+            self.incomplete is None
+            and not self.load_errors
             and not self.harness_errors
             and not any(r.outcome.unexpected for r in self.results)
         )

@@ -45,10 +45,16 @@ class TesteeCrashed(TesteeFailure):
 class TesteeTimeout(TesteeFailure, TimeoutError):
     """The testee gave no complete answer within the per-request timeout."""
 
-    def __init__(self, *, op: str, seconds: float, stderr_tail: str = "") -> None:
+    def __init__(
+        self, *, op: str, seconds: float, stderr_tail: str = "", partial: str = ""
+    ) -> None:
         self.op = op
         self.seconds = seconds
-        super().__init__(f"no answer to {op!r} within {seconds:g}s", stderr_tail=stderr_tail)
+        self.partial = partial  # the unterminated line received so far, shown capped
+        text = f"no answer to {op!r} within {seconds:g}s"
+        if partial:
+            text += f"; partial line received: {partial}"
+        super().__init__(text, stderr_tail=stderr_tail)
 
 
 class TesteeUnavailable(TesteeFailure):

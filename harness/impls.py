@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import gobuild
+from harness.confine import DEFAULT_MODE
 from harness.data import ImplInfo
 from harness.exceptions import NotBuildable, UsageError
 from harness.options import DEFAULT_TIMEOUT
@@ -33,6 +35,28 @@ def parse_impl_arg(*, text: str) -> tuple[str, tuple[str, ...]]:
     if not sep or not name or not command.strip():
         raise UsageError(f"--impl expects NAME=COMMAND, got {text!r}")
     return name, tuple(shlex.split(command))
+
+
+def resolve_command(*, argv: Sequence[str], start: Path) -> tuple[str, ...]:
+    """A testee command with its relative paths made absolute against `start`.
+
+    A testee runs in its own temp directory, so `python3 my_testee.py` or
+    `./bin/testee` given on the command line would name nothing there. The
+    program is resolved when it holds a slash (a bare name is looked up on
+    PATH as usual); a later argument when it names an existing file relative
+    to `start` (directories are left alone: `-m package` stays a module name).
+    """
+    if not argv:
+        return ()
+    program, *rest = argv
+    if "/" in program and not os.path.isabs(program):
+        program = str(start / program)
+    out = [program]
+    for arg in rest:
+        if not arg.startswith("-") and not os.path.isabs(arg) and (start / arg).is_file():
+            arg = str(start / arg)
+        out.append(arg)
+    return tuple(out)
 
 
 def parse_named_path(*, text: str, option: str) -> tuple[str, Path]:
@@ -79,8 +103,11 @@ class GoBuilds:
 class GoTestee(SubprocessTestee):
     """A Go testee whose binary is built on first start (see GoBuilds)."""
 
-    def __init__(self, *, name: str, builds: GoBuilds, timeout: float) -> None:
-        super().__init__(name=name, command=(), timeout=timeout, source="")
+    def __init__(
+        self, *, name: str, builds: GoBuilds, timeout: float, confine_mode: str = DEFAULT_MODE
+    ) -> None:
+        super().__init__(name=name, command=(), timeout=timeout, source="",
+                         confine_mode=confine_mode)
         self._builds = builds
 
     def start(self) -> None:
@@ -101,13 +128,18 @@ def select_impls(
     timeout: float = DEFAULT_TIMEOUT,
     require_go: bool = False,
     cache_dir: Path | None = None,
+    confine_mode: str = DEFAULT_MODE,
 ) -> ImplSelection:
     """The testees for a run (not started yet) plus unavailable ones.
 
     `only`/`skip` are applied to names first, so a Go testee that will not run is
     never built.
     """
-    extras = [parse_impl_arg(text=text) for text in extra]
+    start = Path.cwd()  # where the harness was started: relative testee paths mean here
+    extras = [
+        (name, resolve_command(argv=argv, start=start))
+        for name, argv in (parse_impl_arg(text=text) for text in extra)
+    ]
 
     def wanted(name: str) -> bool:
         return (not only or name in only) and name not in skip
@@ -122,6 +154,15 @@ def select_impls(
             raise UsageError(f"--impl {name}: an implementation with that name already exists")
         known.append(name)
     unknown = set(only) - set(known)
+    # Found without building anything, to tell a disabled Go testee from an unknown name.
+    every_go = {gobuild.go_testee_name(source=d)
+                for d in gobuild.find_testee_dirs(repo_root=repo_root)}
+    disabled = sorted(unknown & every_go) if not use_go else []
+    if disabled:
+        raise UsageError(
+            f"--only-impl {', '.join(disabled)}: a Go implementation, but --no-go disables "
+            "the Go testees (drop --no-go to run it)"
+        )
     if unknown:
         raise UsageError(f"unknown implementation(s) {sorted(unknown)}; known: {known}")
     testees: list[Testee] = []
@@ -137,11 +178,13 @@ def select_impls(
         if no_go is not None:
             unavailable.append(ImplInfo(name=name, kind="subprocess", unavailable=no_go[name]))
         else:
-            testees.append(GoTestee(name=name, builds=builds, timeout=timeout))
+            testees.append(GoTestee(name=name, builds=builds, timeout=timeout,
+                                    confine_mode=confine_mode))
     for name, command in extras:
         if wanted(name):
             testees.append(
-                SubprocessTestee(name=name, command=command, timeout=timeout, source="--impl")
+                SubprocessTestee(name=name, command=command, timeout=timeout, source="--impl",
+                                 confine_mode=confine_mode)
             )
     errors: list[str] = []
     if require_go and use_go:

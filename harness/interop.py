@@ -12,19 +12,24 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness import scratch
+from harness.breaker import DEFAULT_MAX_TIMEOUTS, CircuitBreaker
 from harness.checks import normalise_token
+from harness.confine import CONFINED_NOTE
 from harness.data import RunResult
-from harness.exceptions import TesteeFailure
+from harness.exceptions import TesteeFailure, TesteeTimeout
+from harness.interrupt import Interrupted
 from harness.options import DEFAULT_TIMEOUT
 from harness.pool import TesteePool
 from harness.progress import Progress
 from harness.protocol import LookupRequest, OpenRequest, Request, Response, StoreRequest, Success
 from harness.sandbox import CaseSandbox
 from harness.spec import SandboxSpec
+from harness.stable import stable_text
 from harness.testee import SubprocessTestee, Testee
 from harness.toolchains import reference_testee
 
@@ -122,6 +127,7 @@ class InteropResult:
     impls: tuple[str, ...]
     cells: tuple[InteropCell, ...]
     unavailable: Mapping[str, str]
+    incomplete: str | None = None  # why not every pair ran (an interrupt)
 
     def cell(self, *, writer: str, reader: str) -> InteropCell | None:
         """The cell of one pair, if it ran."""
@@ -133,43 +139,60 @@ class InteropResult:
     @property
     def ok(self) -> bool:
         """True when every pair kept every token intact and the file readable."""
-        return all(c.status == OK for c in self.cells) and not self.unavailable
+        return (
+            all(c.status == OK for c in self.cells) and not self.unavailable
+            and self.incomplete is None
+        )
 
 
 class _Failed(Exception):
     """A step of the interop script failed on one side."""
 
 
-def _call(testee: Testee, req: Request) -> Response:
+def _call(
+    testee: Testee, req: Request, breaker: CircuitBreaker | None,
+    *, env: Mapping[str, str | None] | None = None,
+) -> Response:
+    """One request (after begin_case, when `env` is given); failures become _Failed."""
     try:
-        return testee.request(req=req)
+        if env is not None:  # may (re)start the testee: its failures are the pair's too
+            testee.begin_case(env=env, umask=0o022)
+        resp = testee.request(req=req)
     except TesteeFailure as exc:
+        if breaker is not None:
+            breaker.record(impl=testee.name, timed_out=isinstance(exc, TesteeTimeout),
+                           message=str(exc))
         raise _Failed(f"{testee.name} {req.op}: {str(exc).splitlines()[0]}") from exc
+    if breaker is not None:
+        breaker.record(impl=testee.name, timed_out=False)
+    return resp
 
 
-def _open(testee: Testee, sb: CaseSandbox) -> str | None:
+def _open(testee: Testee, sb: CaseSandbox, breaker: CircuitBreaker | None) -> str | None:
     """Open the shared default-location cache; the error text when it fails."""
     env = sb.resolve_env(env={"HOME": "home"})
-    testee.begin_case(env=env, umask=0o022)
-    resp = _call(testee, OpenRequest(path=None, env=env, umask=0o022))
+    resp = _call(testee, OpenRequest(path=None, env=env, umask=0o022), breaker, env=env)
     if isinstance(resp, Success):
         return None
     return f"{resp.kind}: {resp.message}".replace(str(sb.root), "{sandbox}")
 
 
-def _store(testee: Testee, key: str, token: Mapping[str, Any]) -> str | None:
-    resp = _call(testee, StoreRequest(key=key, token=dict(token)))
+def _store(
+    testee: Testee, key: str, token: Mapping[str, Any], breaker: CircuitBreaker | None
+) -> str | None:
+    resp = _call(testee, StoreRequest(key=key, token=dict(token)), breaker)
     if isinstance(resp, Success):
         return None
     return f"{testee.name} store {key!r}: {resp.kind}: {resp.message}"
 
 
 def _compare(
-    *, testee: Testee, phase: str, wanted: Mapping[str, Mapping[str, Any]]
+    *, testee: Testee, phase: str, wanted: Mapping[str, Mapping[str, Any]],
+    breaker: CircuitBreaker | None,
 ) -> list[TokenChange]:
     changes: list[TokenChange] = []
     for key, token in wanted.items():
-        resp = _call(testee, LookupRequest(key=key))
+        resp = _call(testee, LookupRequest(key=key), breaker)
         if not isinstance(resp, Success):
             changes.append(TokenChange(phase, key, "", token, resp.kind))
             continue
@@ -185,40 +208,46 @@ def _compare(
 
 
 def run_pair(
-    *, writer: Testee, reader: Testee, sandbox_parent: Path | None = None
+    *, writer: Testee, reader: Testee, sandbox_parent: Path | None = None,
+    breaker: CircuitBreaker | None = None,
 ) -> InteropCell:
-    """Writer stores the fixed set, reader reads and adds one, writer rereads."""
+    """Writer stores the fixed set, reader reads and adds one, writer rereads.
+
+    `breaker` counts each side's timeouts (run_interop skips the pairs of a broken one).
+    """
     changes: list[TokenChange] = []
     errors: list[str] = []
     readable_by_reader = readable_by_writer = True
     try:
         with CaseSandbox(spec=SandboxSpec(), parent=sandbox_parent) as sb:
             try:
-                why = _open(writer, sb)
+                why = _open(writer, sb, breaker)
                 if why is not None:
                     raise _Failed(f"{writer.name} cannot create the cache: {why}")
                 for key, token in INTEROP_TOKENS.items():
-                    e = _store(writer, key, token)
+                    e = _store(writer, key, token, breaker)
                     if e:
                         errors.append(e)
                 writer.end_case()
-                why = _open(reader, sb)
+                why = _open(reader, sb, breaker)
                 if why is not None:
                     readable_by_reader = False
                     errors.append(f"{reader.name} open: {why}")
                 else:
-                    changes += _compare(testee=reader, phase="reader reads", wanted=INTEROP_TOKENS)
-                    e = _store(reader, EXTRA_KEY, EXTRA_TOKEN)
+                    changes += _compare(testee=reader, phase="reader reads", wanted=INTEROP_TOKENS,
+                                        breaker=breaker)
+                    e = _store(reader, EXTRA_KEY, EXTRA_TOKEN, breaker)
                     if e:
                         errors.append(e)
                 reader.end_case()
-                why = _open(writer, sb)
+                why = _open(writer, sb, breaker)
                 if why is not None:
                     readable_by_writer = False
                     errors.append(f"{writer.name} reopen: {why}")
                 elif readable_by_reader:
                     wanted = {**INTEROP_TOKENS, EXTRA_KEY: EXTRA_TOKEN}
-                    changes += _compare(testee=writer, phase="writer rereads", wanted=wanted)
+                    changes += _compare(testee=writer, phase="writer rereads", wanted=wanted,
+                                        breaker=breaker)
             finally:
                 for t in (writer, reader):
                     with contextlib.suppress(Exception):
@@ -242,37 +271,66 @@ def run_pair(
     )
 
 
+def _pair_or_broken(
+    *, writer: Testee, reader: Testee, sandbox_parent: Path, breaker: CircuitBreaker
+) -> InteropCell:
+    for t in (writer, reader):
+        why = breaker.reason(impl=t.name)
+        if why is not None:
+            return InteropCell(writer.name, reader.name, ERROR, False, False, (),
+                               (stable_text(text=why),))
+    cell = run_pair(writer=writer, reader=reader, sandbox_parent=sandbox_parent,
+                    breaker=breaker)
+    return replace(cell, errors=tuple(stable_text(text=e) for e in cell.errors))
+
+
 def run_interop(
     *, testees: Sequence[Testee], unavailable: Mapping[str, str] | None = None,
     sandbox_parent: Path | None = None, progress: Progress | None = None,
+    max_timeouts: int = DEFAULT_MAX_TIMEOUTS,
 ) -> InteropResult:
     """Every writer x reader pair (the diagonal too); testees are started and closed here.
 
     `progress` (its total set here, to the number of pairs) counts the pairs done.
     """
+    # Writer and reader share each pair's sandbox, so every testee (a confined one can
+    # write only its sandbox folder) gets the same folder.
+    shared = scratch.make_dir(prefix="tokencache-compat-interop-",
+                              parent=sandbox_parent or scratch.fast_parent())
+    for t in testees:
+        t.share_sandbox_dir(path=shared)
     pool = TesteePool(testees=testees)
     cells: list[InteropCell] = []
+    started: list[Testee] = []
+    missing = dict(unavailable or {})
+    incomplete: str | None = None
+    breaker = CircuitBreaker(limit=max_timeouts)
     try:
         started = pool.start_all()
-        missing = dict(unavailable or {})
         missing.update({f.info.name: f.info.unavailable or "" for f in pool.failures()})
         pairs = [(w, r) for w in started for r in started]
         if progress is not None:
             progress.total = len(pairs)
         for w, r in pairs:
-            cells.append(run_pair(writer=w, reader=r, sandbox_parent=sandbox_parent))
+            cells.append(_pair_or_broken(writer=w, reader=r, sandbox_parent=shared,
+                                         breaker=breaker))
             if progress is not None:
                 progress.advance(detail=f"{w.name} wrote, {r.name} read: {cells[-1].status}")
+    except Interrupted as exc:  # keep the pairs that finished
+        incomplete = (
+            f"interrupted by {exc.signame} after {len(cells)} of {len(started) ** 2} pairs"
+        )
     finally:
         pool.close()
+        scratch.remove_dir(path=shared)
         if progress is not None:
             progress.finish()
     return InteropResult(impls=tuple(t.name for t in started), cells=tuple(cells),
-                         unavailable=missing)
+                         unavailable=missing, incomplete=incomplete)
 
 
 def recreate_testees(
-    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT
+    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT, confine_mode: str | None = None
 ) -> tuple[list[Testee], dict[str, str]]:
     """Fresh testees for the implementations a case run used, and those it could not run.
 
@@ -280,6 +338,7 @@ def recreate_testees(
     is started again from its recorded command, and the in-process references
     (each toolchain model) are created anew. Any other in-process testee (a
     plugin's or a test's) has no recorded recipe and is listed as unavailable.
+    Without `confine_mode` each is confined exactly when the run confined it.
     """
     testees: list[Testee] = []
     unavailable: dict[str, str] = {}
@@ -288,7 +347,10 @@ def recreate_testees(
             unavailable[info.name] = info.unavailable
         elif info.kind == "subprocess" and info.command:
             testees.append(SubprocessTestee(
-                name=info.name, command=tuple(info.command), timeout=timeout, source=info.source
+                name=info.name, command=tuple(info.command), timeout=timeout, source=info.source,
+                confine_mode=confine_mode or (
+                    "on" if info.confinement == CONFINED_NOTE else "off"
+                ),
             ))
         elif info.kind == "in-process" and (ref := reference_testee(name=info.name)):
             testees.append(ref)
@@ -298,8 +360,10 @@ def recreate_testees(
 
 
 def interop_for_run(
-    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None
+    *, run: RunResult, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
+    confine_mode: str | None = None, max_timeouts: int = DEFAULT_MAX_TIMEOUTS,
 ) -> InteropResult:
     """The writer x reader grid over the same implementations as a case run."""
-    testees, unavailable = recreate_testees(run=run, timeout=timeout)
-    return run_interop(testees=testees, unavailable=unavailable, progress=progress)
+    testees, unavailable = recreate_testees(run=run, timeout=timeout, confine_mode=confine_mode)
+    return run_interop(testees=testees, unavailable=unavailable, progress=progress,
+                       max_timeouts=max_timeouts)

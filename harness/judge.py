@@ -30,7 +30,7 @@ class Judge:
 
     def judge(self, *, raw: CaseResult, case: Case) -> CaseResult:
         """Apply expected-failure lists and the recommended level to a raw result."""
-        if raw.outcome in (Outcome.ERROR, Outcome.SKIPPED):
+        if raw.outcome in (Outcome.ERROR, Outcome.SKIPPED, Outcome.BROKEN):
             return raw
         reason = self.expectations.reason(impl=raw.impl, case_id=raw.case_id)
         if reason is not None:

@@ -15,6 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.breaker import DEFAULT_MAX_TIMEOUTS
+from harness.confine import DEFAULT_MODE as CONFINE_DEFAULT
+from harness.confine import MODE_ENV as CONFINE_ENV
+from harness.confine import MODES as CONFINE_MODES
+from harness.confine import default_mode as default_confine_mode
+
 DEFAULT_TIMEOUT = 10.0
 REQUIRE_GO_ENV = "TOKENCACHE_COMPAT_REQUIRE_GO"
 PYTEST_PREFIX = "--tokencache-"
@@ -57,6 +63,16 @@ def _list(**kwargs: Any) -> dict[str, Any]:
     return {"action": "append", **kwargs}
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text!r}")
+    return value
+
+
 PATH_OPTIONS: tuple[Option, ...] = (
     Option(("--root",), "root", "project paths", "repository root (default: autodetect)",
            {"type": Path}),
@@ -80,6 +96,20 @@ IMPL_OPTIONS: tuple[Option, ...] = (
     Option(("--require-go",), "require_go", "implementations",
            f"an unavailable Go testee fails the run (default from {REQUIRE_GO_ENV})",
            {"action": argparse.BooleanOptionalAction}, default=require_go_default),
+)
+
+# How the harness guards itself against a testee (README, "Hostile testees"); the
+# commands whose testees it starts itself take them (`stress` runs its own writers).
+TESTEE_OPTIONS: tuple[Option, ...] = (
+    Option(("--max-timeouts",), "max_timeouts", "implementations",
+           "consecutive timeouts after which an implementation is marked broken and its "
+           f"remaining cases are not run (default {DEFAULT_MAX_TIMEOUTS}; 0: never)",
+           {"type": _count, "metavar": "N"}, default=DEFAULT_MAX_TIMEOUTS),
+    Option(("--confine",), "confine", "implementations",
+           "run subprocess testees under bubblewrap: filesystem read-only except their "
+           f"sandboxes, no network (auto: when bwrap works here; default {CONFINE_DEFAULT}, "
+           f"or {CONFINE_ENV})",
+           {"choices": CONFINE_MODES}, default=default_confine_mode),
 )
 
 CHOOSE_OPTIONS: tuple[Option, ...] = (
@@ -109,7 +139,7 @@ JUDGE_OPTIONS: tuple[Option, ...] = (
 
 # Everything a case run (`run`, `report`, the pytest plugin) is configured by.
 RUN_OPTIONS: tuple[Option, ...] = (
-    *SELECT_OPTIONS, *JUDGE_OPTIONS, *IMPL_OPTIONS, *CHOOSE_OPTIONS,
+    *SELECT_OPTIONS, *JUDGE_OPTIONS, *IMPL_OPTIONS, *TESTEE_OPTIONS, *CHOOSE_OPTIONS,
 )
 
 

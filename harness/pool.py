@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from harness.data import ImplInfo
 from harness.exceptions import NotBuildable, TesteeFailure
+from harness.stable import stable_text
 from harness.testee import Testee
 
 
@@ -53,9 +54,10 @@ class TesteePool:
             error = f"{name}: unavailable ({exc}) but Go is required" if self._require_go else None
             return self._fail(name=name, failure=StartFailure(info=info, error=error))
         except TesteeFailure as exc:
-            info = self._info(testee=testee, why=f"failed to start: {exc}")
+            why = stable_text(text=f"failed to start: {exc}")  # reports stay byte-identical
+            info = self._info(testee=testee, why=why)
             return self._fail(
-                name=name, failure=StartFailure(info=info, error=f"{name}: failed to start: {exc}")
+                name=name, failure=StartFailure(info=info, error=f"{name}: {why}")
             )
         self._started[name] = testee
         return testee
@@ -99,5 +101,5 @@ class TesteePool:
         info = testee.info()
         return ImplInfo(
             name=info.name, kind=info.kind, command=info.command, unavailable=why,
-            source=info.source,
+            source=info.source, confinement=info.confinement,
         )

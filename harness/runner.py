@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.breaker import DEFAULT_MAX_TIMEOUTS
 from harness.checks import check_final, check_response
 from harness.data import CaseResult, Outcome
 from harness.exceptions import SandboxEscape, TesteeFailure, TesteeTimeout
 from harness.protocol import Failure, Hello, Request, protocol_op, step_request
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Step
+from harness.stable import stable_paths, stable_text
 from harness.testee import Testee
 from harness.toolchains import golden_for, implementation_toolchain, resolve_case
 
@@ -26,6 +28,7 @@ class RunOptions:
     strict_messages: bool = True
     enforce_recommended: bool = False
     sandbox_parent: Path | None = None
+    max_timeouts: int = DEFAULT_MAX_TIMEOUTS  # consecutive timeouts that mark a testee broken
 
 
 def unsupported_reason(*, case: Case, hello: Hello) -> str | None:
@@ -72,9 +75,11 @@ def run_case(
     output: str | None = None  # hash of the final cache file, once every step has run
 
     def result(outcome: Outcome, message: str = "", diffs: Sequence[str] = ()) -> CaseResult:
+        # Reports of two runs must be byte-identical: no temp path, no panic address.
         return CaseResult(
-            case_id=case.id, impl=testee.name, outcome=outcome, message=message,
-            diffs=tuple(diffs), output_sha256=output,
+            case_id=case.id, impl=testee.name, outcome=outcome,
+            message=stable_text(text=message),
+            diffs=tuple(stable_paths(text=d) for d in diffs), output_sha256=output,
         )
 
     golden: bytes | None = None
@@ -89,7 +94,10 @@ def run_case(
             )
     diffs: list[str] = []
     try:
-        with CaseSandbox(spec=case.sandbox, parent=options.sandbox_parent) as sb:
+        # A subprocess testee keeps its sandboxes in a folder of its own (the one place a
+        # confined testee may write); others use the options' parent.
+        parent = testee.sandbox_dir() or options.sandbox_parent
+        with CaseSandbox(spec=case.sandbox, parent=parent) as sb:
             sb.confine(paths=case.named_paths())
             env = sb.resolve_env(env=case.env)
             try:

@@ -4,50 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import stat
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
+from harness import collect, scratch
+from harness.collect import DirState, FileState
 from harness.exceptions import SandboxEscape
 from harness.spec import SandboxSpec
 
 SANDBOX_PREFIX = "tokencache-compat-"
 
-
-@dataclass(frozen=True)
-class FileState:
-    """What a path is after the case, read without following a final symlink."""
-
-    file_type: str  # regular, symlink, directory, other, absent
-    mode: int | None = None
-    content: bytes | None = None  # bytes of the file (through a symlink when it resolves)
-    link_target: str | None = None
-
-
-@dataclass(frozen=True)
-class DirState:
-    """A directory's permission bits and sorted listing (None when it does not exist)."""
-
-    mode: int | None
-    listing: tuple[str, ...] | None
+__all__ = ["SANDBOX_PREFIX", "CaseSandbox", "DirState", "FileState", "fast_sandbox_parent",
+           "remove_tree", "umask_set"]
 
 
 def fast_sandbox_parent() -> Path | None:
-    """Where sandboxes go by default: a RAM-backed /dev/shm when usable.
-
-    Every case creates, renames and removes files; on a disk-backed /tmp each
-    such call can cost about a millisecond, on tmpfs a few µs. Modes, renames
-    and listings behave the same. None: the platform's temp dir.
-    """
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
-        return shm
-    return None
+    """Where sandboxes go by default: a RAM-backed /dev/shm when usable, unless TMPDIR
+    names a place (harness.scratch.fast_parent has the reasons)."""
+    return scratch.fast_parent()
 
 
 @contextlib.contextmanager
@@ -69,9 +44,8 @@ class CaseSandbox:
         self.root: Path = Path()
 
     def __enter__(self) -> CaseSandbox:
-        raw = tempfile.mkdtemp(prefix=SANDBOX_PREFIX, dir=self._parent)
         # The real path, so the root found in testee messages matches what we substitute.
-        self.root = Path(os.path.realpath(raw))
+        self.root = scratch.make_dir(prefix=SANDBOX_PREFIX, parent=self._parent)
         try:
             self.layout()
         except BaseException:
@@ -140,78 +114,21 @@ class CaseSandbox:
             raise SandboxEscape(f"{what} resolves to {real}, outside the sandbox {root}")
 
     def read_file(self, *, rel: str) -> FileState:
-        """The final state of one path (type via lstat; bytes through a symlink)."""
-        path = self.root / rel
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            return FileState(file_type="absent")
-        except NotADirectoryError:
-            return FileState(file_type="absent")
-        mode = stat.S_IMODE(st.st_mode)
-        if stat.S_ISLNK(st.st_mode):
-            # A link's own bits mean nothing on Linux; report its target's, if any.
-            try:
-                target_mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
-            except OSError:
-                target_mode = None
-            return FileState(
-                file_type="symlink",
-                mode=target_mode,
-                content=_read_or_none(path),
-                link_target=os.readlink(path),
-            )
-        if stat.S_ISREG(st.st_mode):
-            return FileState(file_type="regular", mode=mode, content=_read_or_none(path))
-        if stat.S_ISDIR(st.st_mode):
-            return FileState(file_type="directory", mode=mode)
-        return FileState(file_type="other", mode=mode)
+        """The final state of one path (type via lstat; bytes through a symlink that stays
+        inside the sandbox); see harness.collect."""
+        return collect.read_file(root=self.root, rel=rel)
 
     def read_dir(self, *, rel: str) -> DirState:
-        """Mode and sorted listing of a directory (absent → both None)."""
-        path = self.root / rel if rel not in ("", ".") else self.root
-        try:
-            st = os.stat(path)
-        except OSError:
-            return DirState(mode=None, listing=None)
-        try:
-            listing: tuple[str, ...] | None = tuple(sorted(os.listdir(path)))
-        except OSError:
-            listing = None
-        return DirState(mode=stat.S_IMODE(st.st_mode), listing=listing)
+        """Mode and sorted listing of a directory (absent → both None), confined."""
+        return collect.read_dir(root=self.root, rel="" if rel in ("", ".") else rel)
 
     def cleanup(self) -> None:
         """Remove the sandbox, restoring permissions a case may have taken away."""
-        if self.root == Path() or not self.root.exists():
+        if self.root == Path():
             return
-        remove_tree(root=self.root)
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
+        scratch.remove_dir(path=self.root)
 
 
 def remove_tree(*, root: Path) -> None:
-    """rmtree that makes unwritable/unreadable directories removable first."""
-    with contextlib.suppress(OSError):
-        os.chmod(root, 0o700)
-    for dirpath, dirnames, _ in os.walk(root, onerror=lambda _: None):
-        for name in dirnames:
-            p = os.path.join(dirpath, name)
-            if not os.path.islink(p):
-                with contextlib.suppress(OSError):
-                    os.chmod(p, 0o700)
-
-    def retry(func: Callable[..., Any], path: str, _exc: Any) -> None:
-        parent = os.path.dirname(path)
-        with contextlib.suppress(OSError):
-            os.chmod(parent, 0o700)
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o700)
-        with contextlib.suppress(OSError):
-            func(path)
-
-    shutil.rmtree(root, onerror=retry)
+    """Remove a tree, restoring rights a case took away, following no link (harness.collect)."""
+    collect.remove_tree(root=root)

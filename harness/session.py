@@ -14,9 +14,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.breaker import DEFAULT_MAX_TIMEOUTS, CircuitBreaker
+from harness.confine import default_mode
 from harness.data import CaseResult, ImplInfo, LoadError, Outcome, RunResult
 from harness.exceptions import NothingToRun, XfailListError
 from harness.impls import parse_impl_arg, parse_named_path, select_impls, unavailable_error
+from harness.interrupt import Interrupted
 from harness.judge import Expectations, Judge
 from harness.options import DEFAULT_TIMEOUT
 from harness.paths import ProjectPaths
@@ -46,6 +49,8 @@ class RunConfig:
     timeout: float = DEFAULT_TIMEOUT
     require_go: bool = False
     extra_testees: tuple[Testee, ...] = field(default=())
+    confine: str = field(default_factory=default_mode)
+    max_timeouts: int = DEFAULT_MAX_TIMEOUTS
 
 
 def run_config(*, values: Mapping[str, Any], paths: ProjectPaths) -> RunConfig:
@@ -63,6 +68,11 @@ def run_config(*, values: Mapping[str, Any], paths: ProjectPaths) -> RunConfig:
         skip_impls=tuple(values.get("skip_impl") or ()),
         timeout=float(DEFAULT_TIMEOUT if values.get("timeout") is None else values["timeout"]),
         require_go=bool(values.get("require_go")),
+        confine=str(values.get("confine") or default_mode()),
+        max_timeouts=int(
+            DEFAULT_MAX_TIMEOUTS if values.get("max_timeouts") is None
+            else values["max_timeouts"]
+        ),
     )
 
 
@@ -130,6 +140,7 @@ class Execution:
         )
         self.options = options
         self.harness_errors = tuple(harness_errors)
+        self.breaker = CircuitBreaker(limit=options.max_timeouts)
 
     @classmethod
     def from_config(cls, *, config: RunConfig) -> Execution:
@@ -152,6 +163,7 @@ class Execution:
             skip=config.skip_impls,
             timeout=config.timeout,
             require_go=config.require_go,
+            confine_mode=config.confine,
         )
         testees = (*selection.testees, *config.extra_testees)
         expectations, xfail_errors = load_expectations(
@@ -165,6 +177,7 @@ class Execution:
                 strict_messages=config.strict_messages,
                 enforce_recommended=config.enforce_recommended,
                 sandbox_parent=fast_sandbox_parent(),
+                max_timeouts=config.max_timeouts,
             ),
             expectations=expectations,
             known_ids={c.id for c in loaded.cases},
@@ -193,9 +206,13 @@ class Execution:
                                   message=f"{impl}: {got.info.unavailable}")
             return CaseResult(case_id=case_id, impl=impl, outcome=Outcome.ERROR,
                               message=got.error)
+        broken = self.breaker.reason(impl=impl)
+        if broken is not None:  # timed out too often in a row: not asked again
+            return self.breaker.broken_result(case_id=case_id, impl=impl)
         case = self.cases[case_id]
-        return self.judge.judge(raw=run_case(case=case, testee=got, options=self.options),
-                                case=case)
+        raw = run_case(case=case, testee=got, options=self.options)
+        self.breaker.record_result(result=raw)
+        return self.judge.judge(raw=raw, case=case)
 
     def stale(self) -> list[CaseResult]:
         """Errors for expected-failure entries naming no case."""
@@ -205,6 +222,7 @@ class Execution:
         """Every case on every implementation (one implementation at a time), judged."""
         cells: dict[tuple[str, str], CaseResult] = {}
         ran: list[str] = []
+        incomplete: str | None = None
         try:
             for impl in self.impl_names:
                 if not isinstance(self.pool.start(name=impl), Testee):
@@ -215,8 +233,13 @@ class Execution:
                     cells[(case_id, impl)] = judged
                     if on_result is not None:
                         on_result(judged)
-            infos = self.pool.infos()
+        except Interrupted as exc:  # keep what finished; the reports say the rest did not run
+            incomplete = (
+                f"interrupted by {exc.signame} after {len(cells)} of "
+                f"{len(self.cases) * len(self.impl_names)} results"
+            )
         finally:
+            infos = self.pool.infos()
             self.close()
         ordered = [cells[(c, n)] for c in self.cases for n in ran if (c, n) in cells]
         ordered += self.judge.stale(known_ids=self.known_ids, impls=ran)
@@ -226,6 +249,7 @@ class Execution:
             load_errors=self.load_errors,
             harness_errors=(*self.harness_errors, *self.pool.errors()),
             case_ids=tuple(self.cases),
+            incomplete=incomplete,
         )
 
     def items(self) -> list[PlanItem]:

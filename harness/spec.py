@@ -193,11 +193,21 @@ def load_cases(*, cases_dir: Path) -> LoadedCases:
             f"cases folder {cases_dir} does not exist; pass --root DIR (the checkout "
             "holding golden/cases) or --cases DIR"
         )
-    paths = sorted(cases_dir.glob("*.json"))
+    paths = sorted(p for p in cases_dir.glob("*.json") if p.is_file())
     if not paths:
         raise CasesNotFound(f"cases folder {cases_dir} holds no case files (*.json)")
     cases: list[Case] = []
-    errors: list[LoadError] = []
+    # Anything else in the folder is reported: a case file misnamed `.jsn` or `.json.bak`
+    # would otherwise be dropped without a word.
+    errors: list[LoadError] = [
+        LoadError(
+            file=other.name, case=None, field="",
+            message="not a case file: only *.json files in the cases folder are loaded "
+            "(subfolders are not searched); rename or remove it",
+        )
+        for other in sorted(cases_dir.iterdir())
+        if other not in paths
+    ]
     seen: dict[str, str] = {}
     for path in paths:
         file_cases, file_errors = load_case_file(path=path)

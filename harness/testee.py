@@ -8,7 +8,6 @@ import json
 import os
 import selectors
 import subprocess
-import tempfile
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -18,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from harness import confine, interrupt, procs, scratch
 from harness.data import ImplInfo
 from harness.exceptions import (
     ProtocolViolation,
@@ -39,12 +39,16 @@ from harness.protocol import (
     show,
     wire,
 )
-from harness.sandbox import remove_tree
+from harness.stable import stable_value
 
 __all__ = ["DEFAULT_TIMEOUT", "HOME_PREFIX", "InProcessTestee", "SubprocessTestee", "Testee"]
 
 STDERR_TAIL_BYTES = 4096
 HOME_PREFIX = "tokencache-compat-home-"
+SANDBOXES_PREFIX = "tokencache-compat-sandboxes-"
+# A testee gets this long to answer `shutdown`, and as long again to exit, before its
+# process group is killed.
+SHUTDOWN_GRACE = 1.0
 
 
 def _environ_snapshot() -> dict[Any, Any]:
@@ -127,6 +131,19 @@ class Testee(ABC):
 
     def end_case(self) -> None:  # noqa: B027 - optional hook
         """Forget per-case state."""
+
+    def sandbox_dir(self) -> Path | None:
+        """Where this testee's case sandboxes must be made (None: anywhere).
+
+        A confined testee can write only there; the folder lives until `close`.
+        """
+        return None
+
+    def share_sandbox_dir(self, *, path: Path) -> None:  # noqa: B027 - optional hook
+        """Use `path` (owned by the caller) as the sandbox folder; call before `start`.
+
+        Interop has two testees write one sandbox, so both must be able to.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release every resource (processes, temp dirs)."""
@@ -230,14 +247,20 @@ class SubprocessTestee(Testee):
         timeout: float = DEFAULT_TIMEOUT,
         source: str = "",
         home_parent: Path | None = None,
+        # Unconfined unless asked: the command line and the plugin ask (--confine, auto).
+        confine_mode: str = "off",
     ) -> None:
         super().__init__(name=name)
         self.command = command
         self.timeout = timeout
         self.source = source
         self.home_parent = home_parent  # where the process's private HOME is made
+        self.confine_mode = confine_mode
+        self.confinement = ""  # how the last start ran it (for reports)
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: str | None = None
+        self._sandboxes: Path | None = None  # own folder for case sandboxes
+        self._shared: Path | None = None  # or the caller's
         self._sel: selectors.BaseSelector | None = None
         self._reader = _LineReader()
         self._stderr = b""
@@ -246,21 +269,37 @@ class SubprocessTestee(Testee):
         self.starts = 0
 
     # -- lifecycle -------------------------------------------------------------
+    def sandbox_dir(self) -> Path | None:
+        if self._shared is not None:
+            return self._shared
+        if self._sandboxes is None:
+            self._sandboxes = scratch.make_dir(prefix=SANDBOXES_PREFIX,
+                                               parent=scratch.fast_parent())
+        return self._sandboxes
+
+    def share_sandbox_dir(self, *, path: Path) -> None:
+        self._shared = Path(os.path.realpath(path))
+
     def start(self) -> None:
         self._kill()
-        self._home = tempfile.mkdtemp(prefix=HOME_PREFIX, dir=self.home_parent)
+        decision = confine.decide(mode=self.confine_mode)
+        self.confinement = decision.note
+        if decision.error is not None:
+            raise TesteeUnavailable(decision.error)
+        home = scratch.make_dir(prefix=HOME_PREFIX, parent=self.home_parent)
+        self._home = str(home)
         env = dict(os.environ)
         env["HOME"] = self._home  # never the real home
+        env["TMPDIR"] = self._home  # its temp files go away with it (and stay writable)
         env.pop("USERPROFILE", None)
+        argv: list[str] = list(self.command)
+        if decision.bwrap is not None:
+            sandboxes = self.sandbox_dir()
+            assert sandboxes is not None
+            argv = confine.wrap(bwrap=decision.bwrap, argv=argv, writable=[home, sandboxes],
+                                cwd=home)
         try:
-            self._proc = subprocess.Popen(
-                list(self.command),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                cwd=self._home,
-            )
+            self._proc = procs.spawn(argv=argv, env=env, cwd=self._home)
         except OSError as exc:
             self._kill()
             raise TesteeUnavailable(f"cannot start {' '.join(self.command)}: {exc}") from exc
@@ -284,8 +323,9 @@ class SubprocessTestee(Testee):
             name=self.name,
             kind="subprocess",
             command=self.command,
-            hello=None if self.last_hello is None else self.last_hello.raw,
+            hello=None if self.last_hello is None else stable_value(value=self.last_hello.raw),
             source=self.source,
+            confinement=self.confinement,
         )
 
     @property
@@ -295,7 +335,7 @@ class SubprocessTestee(Testee):
 
     def alive(self) -> bool:
         """True while the process runs."""
-        return self._proc is not None and self._proc.poll() is None
+        return self._proc is not None and procs.exit_status(proc=self._proc) is None
 
     def begin_case(self, *, env: Mapping[str, str | None], umask: int) -> None:
         if not self.alive():
@@ -303,20 +343,25 @@ class SubprocessTestee(Testee):
         super().begin_case(env=env, umask=umask)
 
     def close(self) -> None:
-        if self.alive():
+        """Ask the testee to shut down, give it a short grace, then end its process group.
+
+        Whatever the testee does with `shutdown` (no answer, exiting without one,
+        answering and staying), close returns within about 2 x SHUTDOWN_GRACE and
+        leaves no process of it; an interrupted run skips the asking.
+        """
+        if self.alive() and not interrupt.requested():
             with contextlib.suppress(TesteeFailure):
-                self._exchange(ShutdownRequest(), timeout=min(self.timeout, 2.0))
-            if self._proc is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self._proc.wait(timeout=2.0)
+                self._exchange(ShutdownRequest(), timeout=min(self.timeout, SHUTDOWN_GRACE))
+            if self._proc is not None:  # answered (or not yet failed): let it exit
+                procs.wait_exit(proc=self._proc, timeout=SHUTDOWN_GRACE)
         self._kill()
+        if self._sandboxes is not None:
+            scratch.remove_dir(path=self._sandboxes)
+            self._sandboxes = None
 
     def _kill(self) -> None:
         if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._proc.wait(timeout=5.0)
+            procs.end_group(proc=self._proc)  # the whole group: wrappers' children too
             self._drain_stderr()
             for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
                 if stream is not None:
@@ -327,7 +372,7 @@ class SubprocessTestee(Testee):
             self._sel.close()
             self._sel = None
         if self._home is not None:
-            remove_tree(root=Path(self._home))
+            scratch.remove_dir(path=Path(self._home))
             self._home = None
         self._hello = None
 
@@ -391,8 +436,10 @@ class SubprocessTestee(Testee):
             if remaining <= 0:
                 self._drain_stderr()
                 tail = self.stderr_tail()
+                received = self._reader.partial()
+                partial = show(raw=received) if received else ""
                 self._kill()
-                raise TesteeTimeout(op=op, seconds=timeout, stderr_tail=tail)
+                raise TesteeTimeout(op=op, seconds=timeout, stderr_tail=tail, partial=partial)
             for key, _ in self._sel.select(remaining):
                 chunk = _read_available(key.fileobj)
                 if key.data == "err":
@@ -405,8 +452,10 @@ class SubprocessTestee(Testee):
                     continue
                 if not chunk:
                     status = self._exit_status()
-                    partial = self._reader.partial()
-                    detail = f"; unterminated output: {show(raw=partial)}" if partial else ""
+                    unterminated = self._reader.partial()
+                    detail = (
+                        f"; unterminated output: {show(raw=unterminated)}" if unterminated else ""
+                    )
                     self._crash(f"testee closed stdout during {op!r} ({status}){detail}")
                 self._reader.feed(chunk)
         return line
@@ -414,9 +463,8 @@ class SubprocessTestee(Testee):
     def _exit_status(self) -> str:
         if self._proc is None:
             return "not running"
-        try:
-            code = self._proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
+        code = procs.wait_exit(proc=self._proc, timeout=2.0)
+        if code is None:
             return "still running"
         return f"exit status {code}" if code >= 0 else f"killed by signal {-code}"
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from harness.differential.options import ALLOW_CLASSES, DEFAULT_OUT
-from harness.options import IMPL_OPTIONS, add_to_argparse
+from harness.options import IMPL_OPTIONS, TESTEE_OPTIONS, add_to_argparse
 from harness.profiles import CI_PROFILE, PROFILES
 
 HELP = "differential property test of two implementations"
@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_job_count, default=1, metavar="N",
                         help="split the examples across N worker processes, each with its "
                         "own seed and testees (default 1: one process; 0: one per CPU)")
-    add_to_argparse(parser=parser, options=IMPL_OPTIONS)
+    add_to_argparse(parser=parser, options=(*IMPL_OPTIONS, *TESTEE_OPTIONS))
 
 
 def _job_count(text: str) -> int:
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         only=(args.a, args.b),
         timeout=args.timeout,
         require_go=args.require_go,
+        confine_mode=args.confine,
     )
     by_name = {t.name: t for t in selection.testees}
     missing = [n for n in (args.a, args.b) if n not in by_name]
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         allow=frozenset(args.allow),
         auto_allow=not args.no_auto_allow,
         steps=args.steps,
+        max_timeouts=args.max_timeouts,
     )
     a, b = by_name[args.a], by_name[args.b]
     target = run_settings(options=options).max_examples

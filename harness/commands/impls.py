@@ -7,7 +7,7 @@ import json
 import sys
 
 from harness.commands.common import project_paths
-from harness.options import CHOOSE_OPTIONS, IMPL_OPTIONS, add_to_argparse
+from harness.options import CHOOSE_OPTIONS, IMPL_OPTIONS, TESTEE_OPTIONS, add_to_argparse
 
 HELP = "show the implementations a run would use"
 
@@ -15,7 +15,7 @@ HELP = "show the implementations a run would use"
 def configure(parser: argparse.ArgumentParser) -> None:
     """`--json` and the implementation options."""
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    add_to_argparse(parser=parser, options=(*IMPL_OPTIONS, *CHOOSE_OPTIONS))
+    add_to_argparse(parser=parser, options=(*IMPL_OPTIONS, *TESTEE_OPTIONS, *CHOOSE_OPTIONS))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
         skip=tuple(args.skip_impl),
         timeout=args.timeout,
         require_go=args.require_go,
+        confine_mode=args.confine,
     )
     pool = TesteePool(testees=selection.testees, unavailable=selection.unavailable,
                       require_go=args.require_go and not args.no_go)
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = [
             {"name": i.name, "kind": i.kind, "command": list(i.command), "hello": i.hello,
-             "unavailable": i.unavailable, "source": i.source}
+             "unavailable": i.unavailable, "source": i.source, "confinement": i.confinement}
             for i in every
         ]
         print(json.dumps(doc, indent=2, sort_keys=True))
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  command: {' '.join(i.command)}")
             if i.source:
                 print(f"  source:  {i.source}")
+            if i.confinement:
+                print(f"  confined: {i.confinement}")
             if i.unavailable is not None:
                 print(f"  unavailable: {i.unavailable}")
             elif i.hello is not None:

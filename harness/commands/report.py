@@ -24,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the cases, then the interop grid of the same implementations; write the page."""
+    from harness import interrupt
     from harness.commands.common import run_config, write_report
     from harness.commands.compare import baseline_comparison, read_baseline
     from harness.interop import interop_for_run
@@ -37,14 +38,17 @@ def run(args: argparse.Namespace) -> int:
     result = execute_run(config=run_config(args=args))
     comparison = (None if baseline is None
                   else baseline_comparison(run=result, baseline=baseline))
-    interop = interop_for_run(run=result, timeout=args.timeout,
-                              progress=Progress(label="interop", unit="pairs"))
+    interop = (
+        interop_for_run(run=result, timeout=args.timeout, max_timeouts=args.max_timeouts,
+                        progress=Progress(label="interop", unit="pairs"))
+        if result.incomplete is None else None  # interrupted: what finished, nothing more
+    )
     write_report(path=args.html, text=render_run_html(run=result, interop=interop,
                                                       comparison=comparison, target=args.html))
     if args.markdown is not None:
-        write_report(
-            path=args.markdown,
-            text=render_markdown(run=result) + "\n" + render_interop_markdown(result=interop),
-        )
+        grid = "" if interop is None else "\n" + render_interop_markdown(result=interop)
+        write_report(path=args.markdown, text=render_markdown(run=result) + grid)
+    if result.incomplete is not None or (interop is not None and interop.incomplete):
+        interrupt.set_summary(text="reports written for what finished, marked incomplete")
     print(f"wrote {args.html}")
     return result.exit_code if comparison is None else comparison.exit_code

@@ -49,4 +49,10 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             context = ReportContext(target=path, comparison=comparison)
             write_report(path=path, text=report.render(result, context))
+    if result.incomplete is not None:
+        from harness import interrupt
+
+        interrupt.set_summary(
+            text=f"{len(result.results)} result(s) kept, reports marked incomplete"
+        )
     return result.exit_code if comparison is None else comparison.exit_code

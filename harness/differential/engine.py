@@ -47,7 +47,10 @@ class Engine:
         # Told (test cases so far, diverged yet) as each test case begins: progress lines.
         self.on_test_case = on_test_case
         parent = options.sandbox_parent or fast_sandbox_parent()
-        self.sides = (Side(testee=a, parent=parent), Side(testee=b, parent=parent))
+        self.sides = (
+            Side(testee=a, parent=parent, max_timeouts=options.max_timeouts),
+            Side(testee=b, parent=parent, max_timeouts=options.max_timeouts),
+        )
         self.names = (a.name, b.name)
         self._pool = TesteePool(testees=(a, b))
         for side in self.sides:

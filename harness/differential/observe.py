@@ -8,14 +8,13 @@ sides writing `.token-cache-<random>.tmp` at the same moment compare equal.
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import collect
 from harness.checks import byte_diff, format_mode, normalise_tmp_names
 
 CACHE_DIR = "home/.databricks"
@@ -51,34 +50,30 @@ class DiskState:
     content: bytes | None
     dir_mode: int | None
     listing: tuple[str, ...] | None
+    problem: str | None = None  # what collection refused to read (a link out, a FIFO)
 
 
 def read_disk(*, root: Path) -> DiskState:
-    """Read the cache file and directory of one sandbox (temp names normalised)."""
-    path = root / CACHE_FILE
-    try:
-        st_ = os.lstat(path)
-    except OSError:
-        ftype, fmode, content = "absent", None, None
-    else:
-        fmode = stat.S_IMODE(st_.st_mode)
-        if stat.S_ISREG(st_.st_mode):
-            ftype = "regular"
-            try:
-                content = path.read_bytes()
-            except OSError:
-                content = None
-        else:
-            ftype, content = ("symlink" if stat.S_ISLNK(st_.st_mode) else "other"), None
-    try:
-        dmode: int | None = stat.S_IMODE(os.stat(root / CACHE_DIR).st_mode)
-        listing: tuple[str, ...] | None = tuple(
-            sorted(normalise_tmp_names(text=n) for n in os.listdir(root / CACHE_DIR))
-        )
-    except OSError:
-        dmode, listing = None, None
+    """Read the cache file and directory of one sandbox (temp names normalised).
+
+    Confined like every collection (harness.collect): a final symlink is not
+    followed, nothing outside the sandbox is read or listed.
+    """
+    f = collect.read_file(root=root, rel=CACHE_FILE, follow_links=False)
+    d = collect.read_dir(root=root, rel=CACHE_DIR)
+    listing = None if d.listing is None else tuple(
+        sorted(normalise_tmp_names(text=n) for n in d.listing)
+    )
+    problems = [p for p in (f.problem, d.problem) if p is not None]
+    if len(problems) == 2 and problems[0].endswith(problems[1]):
+        problems = problems[:1]
     return DiskState(
-        file_type=ftype, file_mode=fmode, content=content, dir_mode=dmode, listing=listing
+        file_type=f.file_type,
+        file_mode=f.mode,
+        content=f.content if f.file_type == "regular" else None,
+        dir_mode=d.mode,
+        listing=listing,
+        problem="; ".join(problems) or None,
     )
 
 
@@ -106,6 +101,11 @@ def compare_disks(
 ) -> list[str]:
     """Differences between two sandboxes' cache files and directories."""
     out: list[str] = []
+    if a.problem != b.problem:
+        out.append(
+            f"collection: {names[0]}: {a.problem or 'nothing refused'}; "
+            f"{names[1]}: {b.problem or 'nothing refused'}"
+        )
     if a.file_type != b.file_type:
         out.append(f"{CACHE_FILE}: type {names[0]}={a.file_type} {names[1]}={b.file_type}")
     if a.file_mode != b.file_mode:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.breaker import DEFAULT_MAX_TIMEOUTS
 from harness.profiles import CI_PROFILE
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class DiffOptions:
     auto_allow: bool = True
     steps: int | None = None  # None: the profile's stateful_step_count
     sandbox_parent: Path | None = None  # None: fast_sandbox_parent()
+    max_timeouts: int = DEFAULT_MAX_TIMEOUTS  # a side timing out this often in a row is broken
     hypothesis_dir: Path | None = None  # None: hypothesis_home()
 
 

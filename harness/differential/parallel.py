@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
@@ -27,14 +28,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from harness import interrupt, procs, scratch
+from harness.confine import DEFAULT_MODE
 from harness.differential.counterexample import WrittenCounterexample
 from harness.differential.options import DiffOptions
 from harness.differential.run import DiffResult, ExampleCounts, run_diff, run_settings
 from harness.exceptions import DiffSetupError, InvalidJobCount
+from harness.interrupt import Interrupted
 from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
 
 # The base of the per-worker seeds when the ci profile runs without --seed.
 CI_BASE_SEED = 0
+# After SIGTERM, a worker ends its testees and exits at once; past this it is killed.
+WORKER_GRACE = 1.5
 WORKER_DIR_PREFIX = "worker-"
 
 
@@ -46,13 +52,15 @@ class TesteeRecipe:
     command: tuple[str, ...] = ()  # empty: the in-process reference
     timeout: float = DEFAULT_TIMEOUT
     source: str = ""
+    confine_mode: str = DEFAULT_MODE
     session_factory: Callable[[], Any] | None = None  # in process; must pickle
 
     def build(self) -> Testee:
         """A fresh, not yet started testee."""
         if self.command:
             return SubprocessTestee(
-                name=self.name, command=self.command, timeout=self.timeout, source=self.source
+                name=self.name, command=self.command, timeout=self.timeout, source=self.source,
+                confine_mode=self.confine_mode,
             )
         return InProcessTestee(name=self.name, session_factory=self.session_factory)
 
@@ -62,7 +70,7 @@ def recipe_of(*, testee: Testee) -> TesteeRecipe:
     if isinstance(testee, SubprocessTestee):
         return TesteeRecipe(
             name=testee.name, command=testee.command, timeout=testee.timeout,
-            source=testee.source,
+            source=testee.source, confine_mode=testee.confine_mode,
         )
     if isinstance(testee, InProcessTestee):
         factory = testee.session_factory  # None means the reference
@@ -125,14 +133,35 @@ _TEST_CASES: Any = None
 PROGRESS_POLL_SECONDS = 0.25
 
 
-def _init_worker(counter: Any) -> None:
+def worker_init(tmp: str, counter: Any) -> None:
+    """In each worker: the shared test-case counter; temp dirs under `tmp`; SIGTERM ends
+    its testees and exits 130 (SIGINT is the parent's to handle)."""
     global _TEST_CASES
     _TEST_CASES = counter
+    os.environ["TMPDIR"] = tmp  # also keeps sandboxes off /dev/shm: under `tmp` they go
+    tempfile.tempdir = tmp
+    interrupt.worker_setup(cleanup=lambda: (procs.end_all(), scratch.sweep()))
 
 
 def _count_test_case(_count: int, _diverged: bool) -> None:
     with _TEST_CASES.get_lock():
         _TEST_CASES.value += 1
+
+
+def stop_workers(*, grace: float = WORKER_GRACE) -> None:
+    """SIGTERM every worker process of this process, SIGKILL what is left after `grace`."""
+    workers = multiprocessing.active_children()
+    for p in workers:
+        with contextlib.suppress(OSError):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in workers:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in workers:
+        if p.is_alive():
+            with contextlib.suppress(OSError):
+                p.kill()
+            p.join(1.0)
 
 
 def run_worker(task: WorkerTask) -> DiffResult:
@@ -319,8 +348,13 @@ def run_diff_parallel(
     context = multiprocessing.get_context("spawn")
     outcomes: list[WorkerOutcome] = []
     counter = context.Value("q", 0)
-    with ProcessPoolExecutor(max_workers=len(tasks), mp_context=context,
-                             initializer=_init_worker, initargs=(counter,)) as pool:
+    # Every temp dir of every worker (sandboxes, testee homes) lives in one folder of
+    # ours, so nothing is left even if a worker has to be killed.
+    worker_tmp = scratch.make_dir(prefix="tokencache-diff-workers-")
+    pool = ProcessPoolExecutor(max_workers=len(tasks), mp_context=context,
+                               initializer=worker_init, initargs=(str(worker_tmp), counter))
+    interrupted = False
+    try:
         futures: list[Future[DiffResult]] = [pool.submit(run_worker, t) for t in tasks]
         while on_test_case is not None:
             finished, running = wait(futures, timeout=PROGRESS_POLL_SECONDS,
@@ -337,6 +371,13 @@ def run_diff_parallel(
                 outcomes.append(replace(base, result=future.result()))
             except Exception as exc:  # a crashed worker is reported, and fails the run
                 outcomes.append(replace(base, error=_describe(exc)))
+    except Interrupted:
+        interrupted = True
+        stop_workers()
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        scratch.remove_dir(path=worker_tmp)
     seconds = time.monotonic() - started
     merged = _merge(names=(a.name, b.name), outcomes=outcomes, seconds=seconds,
                     out_dir=options.out_dir)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness import collect, scratch
+from harness.breaker import DEFAULT_MAX_TIMEOUTS, CircuitBreaker
 from harness.checks import normalise_message, normalise_result
 from harness.differential.observe import (
     CACHE_DIR,
@@ -44,9 +45,16 @@ _UNKNOWN = _Unknown()
 class Side:
     """One implementation with its own long-lived sandbox, reset between examples."""
 
-    def __init__(self, *, testee: Testee, parent: Path | None = None) -> None:
+    def __init__(
+        self, *, testee: Testee, parent: Path | None = None,
+        max_timeouts: int = DEFAULT_MAX_TIMEOUTS,
+    ) -> None:
         self.testee = testee
-        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="tokencache-diff-", dir=parent)))
+        # After this many timeouts in a row the side is broken: it answers at once (a
+        # divergence) instead of costing a timeout on every step of every shrink.
+        self._breaker = CircuitBreaker(limit=max_timeouts)
+        self.root = scratch.make_dir(prefix="tokencache-diff-",
+                                     parent=testee.sandbox_dir() or parent)
         self.home = self.root / "home"
         self.cache_dir = self.root / CACHE_DIR
         self.requests = 0
@@ -67,22 +75,21 @@ class Side:
         with contextlib.suppress(Exception):
             self.testee.end_case()
         if not _empty_home(self.home):
-            if self.home.exists():
+            if os.path.lexists(self.home):
                 remove_tree(root=self.home)
             self.home.mkdir(mode=0o755)
             os.chmod(self.home, 0o755)
         self._known = None
-        self.testee.begin_case(env=self.env(), umask=UMASK)
+        if self._breaker.reason(impl=self.name) is None:  # a broken side starts nothing
+            self.testee.begin_case(env=self.env(), umask=UMASK)
 
     def write_cache_file(self, *, data: bytes) -> None:
-        """Lay down a hand-edited file where the default location points."""
-        d = self.cache_dir
-        if not d.exists():
-            d.mkdir(mode=0o700, parents=True)
-            os.chmod(d, 0o700)
-        target = self.root / CACHE_FILE
-        target.write_bytes(data)
-        os.chmod(target, 0o600)
+        """Lay down a hand-edited file where the default location points.
+
+        Whatever the testee left there (a link out, a FIFO) is replaced, never written through.
+        """
+        collect.ensure_dir(root=self.root, rel=CACHE_DIR, mode=0o700)
+        collect.write_file(root=self.root, rel=CACHE_FILE, data=data, mode=0o600)
         self._known = _UNKNOWN  # other files may be in the directory
 
     def submit(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Callable[[], Answer]:
@@ -92,22 +99,31 @@ class Side:
         """
         fields = {k: v for k, v in step.items() if k not in ("op", "expect")}
         req = step_request(op=str(step["op"]), fields=fields, env=self.env(), umask=UMASK)
+        broken = self._breaker.reason(impl=self.name)
+        if broken is not None:
+            gone = Answer(compared={"crash": "broken"}, detail=broken)
+            return lambda: gone
         self.requests += 1
         try:
             if not self.testee.alive():  # restart after a crash in an earlier step
                 self.testee.begin_case(env=self.env(), umask=UMASK)
             wait = self.testee.submit(req=req)
         except TesteeFailure as exc:
-            failed = _broken_answer(exc)
+            failed = self._count(_broken_answer(exc))
             return lambda: failed
 
         def answer() -> Answer:
             try:
                 resp = wait()
             except TesteeFailure as exc:
-                return _broken_answer(exc)
-            return self._answer(resp=resp, ignore_messages=ignore_messages)
+                return self._count(_broken_answer(exc))
+            return self._count(self._answer(resp=resp, ignore_messages=ignore_messages))
 
+        return answer
+
+    def _count(self, answer: Answer) -> Answer:
+        timed_out = answer.compared.get("crash") == "timeout"
+        self._breaker.record(impl=self.name, timed_out=timed_out, message=answer.detail)
         return answer
 
     def request(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Answer:
@@ -130,45 +146,35 @@ class Side:
 
     def restore(self, *, snapshot: DirSnapshot) -> None:
         """Put the cache directory back as it was (after the other side said unsupported)."""
-        d = self.cache_dir
         if snapshot is None:
-            if d.exists():
-                remove_tree(root=d)
+            collect.remove_entry(root=self.root, rel=CACHE_DIR)
             self._known = None
             return
-        if d.exists():
-            for name in os.listdir(d):
-                if name not in snapshot:
-                    with contextlib.suppress(OSError):
-                        (d / name).unlink()
+        collect.ensure_dir(root=self.root, rel=CACHE_DIR, mode=0o700)
+        for name in collect.read_dir(root=self.root, rel=CACHE_DIR).listing or ():
+            if name not in snapshot:
+                with contextlib.suppress(OSError):
+                    collect.remove_entry(root=self.root, rel=f"{CACHE_DIR}/{name}")
         for name, data in snapshot.items():
-            (d / name).write_bytes(data)
-            os.chmod(d / name, 0o600)
+            collect.write_file(root=self.root, rel=f"{CACHE_DIR}/{name}", data=data, mode=0o600)
         self._known = _UNKNOWN
 
     def snapshot(self) -> DirSnapshot:
         """Bytes of every regular file in the cache directory (None: no directory).
 
         Taken from the last observation when that saw everything (no other
-        files than the cache file); read from disk otherwise.
+        files than the cache file); read from disk, confined, otherwise.
         """
         if not isinstance(self._known, _Unknown):
             return None if self._known is None else dict(self._known)
-        d = self.cache_dir
-        if not d.is_dir():
-            return None
-        out: dict[str, bytes] = {}
-        for name in os.listdir(d):
-            with contextlib.suppress(OSError):
-                out[name] = (d / name).read_bytes()
-        return out
+        return collect.read_regular_files(root=self.root, rel=CACHE_DIR)
 
     def close(self) -> None:
         """Stop the testee and remove the sandbox."""
         with contextlib.suppress(Exception):
             self.testee.end_case()
         self.testee.close()
-        remove_tree(root=self.root)
+        scratch.remove_dir(path=self.root)
 
 
 def _snapshot_of(state: DiskState) -> DirSnapshot | _Unknown:
@@ -190,25 +196,36 @@ def _empty_home(home: Path) -> bool:
     """Empty a sandbox home in place; False when it needs the full remove-and-recreate.
 
     An example usually leaves at most `.databricks/` with a file or two; removing
-    just those is far cheaper than walking and recreating the tree.
+    just those is far cheaper than walking and recreating the tree. Every name
+    is used relative to an fd opened without following links, so a testee
+    swapping a directory for a link cannot redirect the removal.
     """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
-        st_ = os.lstat(home)
-        if not stat.S_ISDIR(st_.st_mode) or stat.S_IMODE(st_.st_mode) != 0o755:
-            return False
-        with os.scandir(home) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    with os.scandir(entry.path) as inner:
-                        for sub in inner:
-                            if sub.is_dir(follow_symlinks=False):
-                                return False
-                            os.unlink(sub.path)
-                    os.rmdir(entry.path)
-                else:
-                    os.unlink(entry.path)
+        hfd = os.open(home, flags)
     except OSError:
         return False
+    try:
+        st_ = os.fstat(hfd)
+        if stat.S_IMODE(st_.st_mode) != 0o755:
+            return False
+        for entry in os.scandir(hfd):
+            if entry.is_dir(follow_symlinks=False):
+                dfd = os.open(entry.name, flags, dir_fd=hfd)
+                try:
+                    for sub in os.scandir(dfd):
+                        if sub.is_dir(follow_symlinks=False):
+                            return False
+                        os.unlink(sub.name, dir_fd=dfd)
+                finally:
+                    os.close(dfd)
+                os.rmdir(entry.name, dir_fd=hfd)
+            else:
+                os.unlink(entry.name, dir_fd=hfd)
+    except OSError:
+        return False
+    finally:
+        os.close(hfd)
     return True
 
 

@@ -61,7 +61,9 @@ def _html(run: RunResult, context: ReportContext) -> str:
     from harness.progress import Progress
     from harness.report.html import render_run_html
 
-    interop = interop_for_run(run=run, progress=Progress(label="interop", unit="pairs"))
+    # An interrupted run stops there: no interop grid after it.
+    interop = (interop_for_run(run=run, progress=Progress(label="interop", unit="pairs"))
+               if run.incomplete is None else None)
     return render_run_html(run=run, interop=interop, comparison=context.comparison,
                            target=context.target)
 

@@ -10,6 +10,17 @@ DETAIL_OUTCOMES = frozenset(
 LEGEND = "  ".join(f"{o.symbol} {o.value}" for o in Outcome)
 
 
+def broken_notes(*, run: RunResult) -> list[str]:
+    """One line per implementation marked broken (its `broken` cells share the reason)."""
+    seen: dict[str, str] = {}
+    for r in run.results:
+        if r.outcome is Outcome.BROKEN and r.impl not in seen:
+            seen[r.impl] = r.message
+    counts = {impl: sum(r.impl == impl and r.outcome is Outcome.BROKEN for r in run.results)
+              for impl in seen}
+    return [f"{reason} ({counts[impl]} case(s) broken)" for impl, reason in seen.items()]
+
+
 def details(*, run: RunResult) -> list[CaseResult]:
     """Results worth explaining, in run order."""
     return [r for r in run.results if r.outcome in DETAIL_OUTCOMES]
@@ -44,4 +55,6 @@ def verdict(*, run: RunResult) -> str:
     """One line: passed or failed, with the count of unexpected results."""
     bad = sum(1 for r in run.results if r.outcome.unexpected)
     bad += len(run.load_errors) + len(run.harness_errors)
+    if run.incomplete is not None:
+        return f"INCOMPLETE ({run.incomplete}; {bad} unexpected so far)"
     return "PASSED" if run.ok else f"FAILED ({bad} unexpected)"

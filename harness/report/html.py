@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from harness.compare.model import topic_of
 from harness.data import CaseResult, Outcome, RunResult
-from harness.report.common import DETAIL_OUTCOMES, matrix_rows, result_text, verdict
+from harness.report.common import DETAIL_OUTCOMES, broken_notes, matrix_rows, result_text, verdict
 
 if TYPE_CHECKING:  # keep this module light: interop and compare are imported by callers
     from harness.compare.model import Comparison, Transition
@@ -49,7 +49,8 @@ table.grid td.id a{color:#0b4f9c;text-decoration:none}
 table.grid td.id a:hover{text-decoration:underline}
 td.c a{color:inherit;text-decoration:none;display:block}
 .pass{background:#2da44e;color:#fff} .fail{background:#cf222e;color:#fff}
-.crash,.timeout,.error{background:#82071e;color:#fff} .skipped{background:#eaeef2;color:#57606a}
+.crash,.timeout,.error,.broken{background:#82071e;color:#fff}
+.skipped{background:#eaeef2;color:#57606a}
 .xfail{background:#f5d77c;color:#4d3800} .xpass{background:#8250df;color:#fff}
 .warn{background:#fb8f44;color:#fff} .ok{background:#2da44e;color:#fff}
 .altered{background:#fb8f44;color:#fff} .unreadable{background:#cf222e;color:#fff}
@@ -128,6 +129,7 @@ _ABBREV = {
     Outcome.XPASS: "X",
     Outcome.WARN: "w",
     Outcome.ERROR: "E",
+    Outcome.BROKEN: "B",
 }
 # Expected failures link to their differences too: the page explains every red or amber cell.
 _LINKED = DETAIL_OUTCOMES | {Outcome.XFAIL}
@@ -207,6 +209,11 @@ def _summary(page: _Page) -> list[str]:
         row.append("</tr>")
         out.append("".join(row))
     out.append("</table>")
+    notes = broken_notes(run=run)
+    if notes:
+        out.append("<ul>")
+        out.extend(f'<li class="muted">{escape(n)}</li>' for n in notes)
+        out.append("</ul>")
     return out
 
 
@@ -283,6 +290,9 @@ def _interop_section(result: InteropResult) -> list[str]:
     out = ["<h2>Interop: writer &times; reader</h2>",
            '<p class="muted">Rows write the cache file, columns read it, add a token, and the '
            "writer reads everything again.</p>"]
+    if result.incomplete is not None:
+        out.append(f'<p><span class="verdict bad">INCOMPLETE ({escape(result.incomplete)})'
+                   "</span></p>")
     out.append(_legend([(s, _INTEROP_ABBREV[s], s) for s in _INTEROP_ABBREV]))
     out.append('<table class="grid"><tr><th>writer \\ reader</th>')
     out.extend(f'<th class="col">{escape(n)}</th>' for n in names)

@@ -42,7 +42,10 @@ def render_interop_terminal(*, result: InteropResult) -> str:
             out.extend("    " + d for d in c.details())
     for name, why in sorted(result.unavailable.items()):
         out.append(f"{name}: unavailable: {why}")
-    out += ["", "INTEROP OK" if result.ok else "INTEROP DIFFERENCES"]
+    if result.incomplete is not None:
+        out += ["", f"INTEROP INCOMPLETE ({result.incomplete})"]
+    else:
+        out += ["", "INTEROP OK" if result.ok else "INTEROP DIFFERENCES"]
     return "\n".join(out) + "\n"
 
 
@@ -54,6 +57,8 @@ def render_interop_markdown(*, result: InteropResult) -> str:
     """The grid as a Markdown table (cells summarised), then every change."""
     names = list(result.impls)
     out = ["# tokencache-compat interop", "", "Rows write the file, columns read it.", ""]
+    if result.incomplete is not None:
+        out += [f"**INCOMPLETE ({_md(result.incomplete)})**", ""]
     out.append("| writer \\ reader | " + " | ".join(_md(n) for n in names) + " |")
     out.append("|---" * (len(names) + 1) + "|")
     for w in names:
@@ -79,6 +84,7 @@ def interop_to_dict(*, result: InteropResult) -> dict[str, Any]:
     """A plain-JSON view of the grid."""
     return {
         "ok": result.ok,
+        "incomplete": result.incomplete,
         "impls": list(result.impls),
         "unavailable": dict(result.unavailable),
         "tokens": {k: dict(v) for k, v in INTEROP_TOKENS.items()},

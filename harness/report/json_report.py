@@ -56,6 +56,7 @@ def run_to_dict(*, run: RunResult) -> dict[str, Any]:
             for e in run.load_errors
         ],
         "harness_errors": list(run.harness_errors),
+        "incomplete": run.incomplete,
     }
 
 

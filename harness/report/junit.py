@@ -8,7 +8,7 @@ from harness.data import Outcome, RunResult
 from harness.report.common import result_text
 
 _FAILURE = {Outcome.FAIL, Outcome.XPASS}
-_ERROR = {Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR}
+_ERROR = {Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR, Outcome.BROKEN}
 _SKIPPED = {Outcome.SKIPPED, Outcome.XFAIL}
 
 
@@ -41,6 +41,8 @@ def render_junit(*, run: RunResult) -> str:
             elif r.outcome is Outcome.WARN:
                 ET.SubElement(case, "system-out").text = "warn: " + text
     problems = [str(e) for e in run.load_errors] + list(run.harness_errors)
+    if run.incomplete is not None:
+        problems.append(f"run incomplete: {run.incomplete}")
     if problems:
         suite = ET.SubElement(
             root, "testsuite", name="harness", tests=str(len(problems)), failures="0",

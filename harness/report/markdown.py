@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from harness.data import RunResult
-from harness.report.common import LEGEND, details, matrix_rows, result_text, totals_text, verdict
+from harness.report.common import (
+    LEGEND,
+    broken_notes,
+    details,
+    matrix_rows,
+    result_text,
+    totals_text,
+    verdict,
+)
 
 
 def _cell(text: str) -> str:
@@ -24,6 +32,9 @@ def render_markdown(*, run: RunResult) -> str:
         command = " ".join(i.command)
         out.append(f"| {_cell(i.name)} | `{_cell(command)}` | {_cell(totals)} |")
     out.append("")
+    notes = broken_notes(run=run)
+    if notes:
+        out += [f"- {_cell(n)}" for n in notes] + [""]
     if impls:
         out.append("| case | " + " | ".join(_cell(i.name) for i in impls) + " |")
         out.append("|---" * (len(impls) + 1) + "|")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from harness.data import Outcome, RunResult
-from harness.report.common import LEGEND, details, matrix_rows, result_text, totals_text, verdict
+from harness.report.common import (
+    LEGEND,
+    broken_notes,
+    details,
+    matrix_rows,
+    result_text,
+    totals_text,
+    verdict,
+)
 
 _COLOURS = {
     Outcome.PASS: "32",
@@ -15,6 +23,7 @@ _COLOURS = {
     Outcome.XPASS: "35",
     Outcome.WARN: "33;1",
     Outcome.ERROR: "31;1",
+    Outcome.BROKEN: "31;1",
 }
 
 
@@ -45,6 +54,7 @@ def render_terminal(*, run: RunResult, color: bool = False) -> str:
     for info in run.impls:
         if info.unavailable is not None:
             out.append(f"{info.name}: unavailable: {info.unavailable}")
+    out.extend(broken_notes(run=run))
     shown = details(run=run)
     if shown:
         out.append("")

@@ -40,6 +40,7 @@ EXEMPT_PREFIXES = (
     "harness.report.__init__.",
 )
 EXEMPT["harness.differential.parallel.run_worker"] = "ProcessPoolExecutor.submit(fn, task)"
+EXEMPT["harness.differential.parallel.worker_init"] = "ProcessPoolExecutor initializer(*initargs)"
 
 
 def _public_callables() -> Iterator[tuple[str, object]]:

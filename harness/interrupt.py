@@ -1,0 +1,135 @@
+"""SIGINT and SIGTERM: stop at once, clean up, keep what finished.
+
+While a command runs (`handling()`), the first SIGINT or SIGTERM raises
+`Interrupted` (a KeyboardInterrupt, so `finally` blocks and hypothesis treat it
+as a user interrupt) wherever the program is, unless it is inside a `deferred()`
+block, which delays it to the block's end so that no process or temp dir is
+half registered. Later signals change nothing: the program is already
+stopping, and its cleanup must not be cut short. Testees see `requested()` and
+skip their polite shutdown; the run loops catch `Interrupted`, keep the results
+that finished and mark their reports incomplete; the command line ends every
+testee process group, removes every temp dir, prints one line and exits 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import FrameType
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived during a command; `signame` says which.
+
+    A signal, not an error, so it lives here and not under HarnessError: a
+    KeyboardInterrupt, so no `except Exception` swallows it and hypothesis stops
+    at once instead of shrinking.
+    """
+
+    def __init__(self, *, signame: str) -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+__all__ = ["EXIT_CODE", "SIGNALS", "Interrupted", "deferred", "handling", "notice",
+           "requested", "set_summary", "worker_setup"]
+
+EXIT_CODE = 130
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class _State:
+    signame: str | None = None
+    pending: bool = False
+    depth: int = 0
+    summary: str = ""
+
+
+_STATE = _State()
+
+
+def requested() -> str | None:
+    """The name of the signal that interrupted this run, or None."""
+    return _STATE.signame
+
+
+def _handler(signum: int, frame: FrameType | None) -> None:
+    if _STATE.signame is not None:
+        return  # already stopping
+    _STATE.signame = signal.Signals(signum).name
+    if _STATE.depth > 0:
+        _STATE.pending = True
+        return
+    raise Interrupted(signame=_STATE.signame)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A block an interrupt does not cut in two: it is raised at the block's end instead.
+
+    Only the main thread is ever interrupted (signal handlers run there), so only it
+    counts; other threads (stress writers) pass straight through.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _STATE.depth += 1
+    try:
+        yield
+    finally:
+        _STATE.depth -= 1
+    if _STATE.depth == 0 and _STATE.pending:
+        _STATE.pending = False
+        raise Interrupted(signame=_STATE.signame or "SIGINT")
+
+
+@contextlib.contextmanager
+def handling() -> Iterator[None]:
+    """Install the handlers for the block (main thread only) and forget the state after it."""
+    installed: dict[signal.Signals, Callable[[int, FrameType | None], object] | int | None] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            installed[sig] = signal.signal(sig, _handler)
+    try:
+        yield
+    finally:
+        for sig, old in installed.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+        _STATE.signame = None
+        _STATE.pending = False
+        _STATE.summary = ""
+
+
+def set_summary(*, text: str) -> None:
+    """What the one stderr line says was kept (e.g. `120 of 756 results`)."""
+    _STATE.summary = text
+
+
+def notice(*, prog: str) -> str:
+    """The one line printed on stderr after an interrupted run."""
+    kept = f"; {_STATE.summary}" if _STATE.summary else ""
+    return (
+        f"{prog}: interrupted by {_STATE.signame or 'a signal'}: testees stopped, "
+        f"temporary files removed{kept}"
+    )
+
+
+def worker_setup(*, cleanup: Callable[[], object]) -> None:
+    """In a worker process: SIGINT is the parent's to handle; SIGTERM cleans up and exits 130.
+
+    The parent stops its workers with SIGTERM; doing the cleanup in the handler
+    and leaving with os._exit means no `finally` can keep the worker waiting.
+    """
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        try:
+            cleanup()
+        finally:
+            os._exit(EXIT_CODE)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, on_term)
