@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness import scratch
+from harness import collect, scratch
 from harness.breaker import DEFAULT_MAX_TIMEOUTS, CircuitBreaker
 from harness.checks import normalise_token
 from harness.confine import CONFINED_NOTE
@@ -34,6 +34,8 @@ from harness.testee import SubprocessTestee, Testee
 from harness.toolchains import reference_testee
 
 EXTRA_KEY = "interop-extra"
+CACHE_DIR_REL = "home/.databricks"  # where the shared default-location cache lives
+CACHE_FILE_REL = f"{CACHE_DIR_REL}/token-cache.json"
 ACCOUNT_KEY = (
     "https://accounts.cloud.databricks.com/oidc/accounts/00000000-0000-0000-0000-000000000000"
 )
@@ -177,6 +179,20 @@ def _open(testee: Testee, sb: CaseSandbox, breaker: CircuitBreaker | None) -> st
     return f"{resp.kind}: {resp.message}".replace(str(sb.root), "{sandbox}")
 
 
+def _handed_over(*, sb: CaseSandbox, by: Testee) -> None:
+    """Raise _Failed when `by` left the shared cache as something no reader may open.
+
+    The next reader may be the in-process reference, that is the harness itself:
+    a FIFO would hang it, and a link out of the sandbox (to someone's real token
+    cache) would put outside bytes into the grid. So the file and its folder are
+    looked at first, confined (harness.collect), and such a cache is not handed on.
+    """
+    for problem in (collect.read_dir(root=sb.root, rel=CACHE_DIR_REL).problem,
+                    collect.read_file(root=sb.root, rel=CACHE_FILE_REL).problem):
+        if problem is not None:
+            raise _Failed(f"{by.name} left the cache unusable, not handed on: {problem}")
+
+
 def _store(
     testee: Testee, key: str, token: Mapping[str, Any], breaker: CircuitBreaker | None
 ) -> str | None:
@@ -229,6 +245,7 @@ def run_pair(
                     if e:
                         errors.append(e)
                 writer.end_case()
+                _handed_over(sb=sb, by=writer)
                 why = _open(reader, sb, breaker)
                 if why is not None:
                     readable_by_reader = False
@@ -240,6 +257,7 @@ def run_pair(
                     if e:
                         errors.append(e)
                 reader.end_case()
+                _handed_over(sb=sb, by=reader)
                 why = _open(writer, sb, breaker)
                 if why is not None:
                     readable_by_writer = False

@@ -87,6 +87,8 @@ class Hostile:
 
     def _load(self) -> dict[str, Any]:
         assert self.path is not None
+        if not os.path.isfile(self.path):  # its own FIFO must not hang it
+            return {"version": 1, "tokens": {}}
         try:
             with open(self.path, encoding="utf-8") as f:
                 doc: dict[str, Any] = json.load(f)
@@ -175,6 +177,9 @@ class Hostile:
             doc["tokens"][key] = token
         assert self.path is not None
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+        if os.path.islink(self.path) or (os.path.lexists(self.path)
+                                         and not os.path.isfile(self.path)):
+            os.unlink(self.path)  # what it planted last time: replace, do not write through
         with open(self.path, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2, sort_keys=True)
         os.chmod(self.path, 0o600)

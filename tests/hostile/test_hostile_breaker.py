@@ -43,6 +43,7 @@ def test_never_answering_testee_is_marked_broken_after_three_timeouts(
     assert "h marked broken after 3 consecutive timeouts" in terminal
 
 
+@pytest.mark.slow
 def test_an_answer_resets_the_count(project: Path, write_cases, state: Path,
                                     tmp_path: Path) -> None:
     """Timeouts separated by answers never trip the breaker."""
@@ -54,6 +55,7 @@ def test_an_answer_resets_the_count(project: Path, write_cases, state: Path,
     assert _outcomes(out, "h") == ["timeout", "timeout", "pass"] * 3
 
 
+@pytest.mark.slow
 def test_max_timeouts_is_configurable(project: Path, write_cases, state: Path,
                                       tmp_path: Path) -> None:
     """--max-timeouts 1 trips at once; 0 never trips."""
@@ -66,6 +68,7 @@ def test_max_timeouts_is_configurable(project: Path, write_cases, state: Path,
     assert _outcomes(out, "h") == ["timeout"] * 4
 
 
+@pytest.mark.slow
 def test_full_suite_against_a_never_answering_testee(state: Path, tmp_path: Path) -> None:
     """All 378-odd spec cases: three timeouts and the rest broken (or skipped by hello)."""
     root = find_repo_root()
@@ -95,6 +98,7 @@ def test_pytest_plan_has_the_breaker_too(project: Path, write_cases, state: Path
     assert got == ["timeout", "timeout", "broken", "broken", "broken"]
 
 
+@pytest.mark.slow
 def test_interop_skips_the_pairs_of_a_broken_testee(
     project: Path, state: Path, tmp_path: Path
 ) -> None:
@@ -113,6 +117,7 @@ def test_interop_skips_the_pairs_of_a_broken_testee(
     assert {c["status"] for c in ok} == {"ok"}
 
 
+@pytest.mark.slow
 def test_diff_side_marked_broken_answers_at_once(
     state: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -45,6 +45,8 @@ def _run_all_reports(project: Path, impl: str, out: Path) -> tuple[int, str]:
     """The run as a separate process (a blocking read must not hang the test run)."""
     done = subprocess.run(
         [sys.executable, "-m", "harness", "run", "--root", str(project), "--no-go",
+         # A testee reading its own FIFO hangs in interop (the --html page): not for long.
+         "--timeout", "2",
          "--only-impl", "h", "--impl", impl, "--json", str(out / "r.json"),
          "--junit", str(out / "r.xml"), "--markdown", str(out / "r.md"),
          "--html", str(out / "r.html")],
@@ -79,6 +81,7 @@ def test_cache_file_turned_into_a_link_out_is_reported_not_read(
     assert CACHE in shown and "outside the sandbox" in shown
 
 
+@pytest.mark.slow
 def test_cache_dir_turned_into_a_link_out_is_not_listed(
     project: Path, write_cases, canary: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -95,6 +98,7 @@ def test_cache_dir_turned_into_a_link_out_is_not_listed(
     assert "home/.databricks" in shown and "outside the sandbox" in shown
 
 
+@pytest.mark.slow
 def test_cache_file_turned_into_a_fifo_fails_without_blocking(
     project: Path, write_cases, tmp_path: Path
 ) -> None:
@@ -108,6 +112,7 @@ def test_cache_file_turned_into_a_fifo_fails_without_blocking(
     assert CACHE in shown and "FIFO" in shown
 
 
+@pytest.mark.slow
 def test_link_to_a_fifo_outside_fails_without_blocking(
     project: Path, write_cases, tmp_path: Path
 ) -> None:
@@ -186,3 +191,38 @@ def test_removing_a_sandbox_replaced_by_a_link_leaves_the_target_alone(
     assert {p.name: (p.stat().st_mode, p.read_bytes() if p.is_file() else b"")
             for p in outside.iterdir()} == before
     assert leftovers(scratch) == []
+
+
+def test_interop_never_hands_a_link_out_to_the_reference(
+    project: Path, canary: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A writer that links the shared cache to a token file outside leaks none of it."""
+    outside, secret = canary
+    theirs = outside / "token-cache.json"
+    theirs.write_text(json.dumps({"version": 1, "tokens": {
+        "DEFAULT": {"access_token": secret}, "prod": {"access_token": secret}}}))
+    out = tmp_path / "i.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "interop", "--root", str(project), "--no-go",
+         "--confine", "off", "--timeout", "2", "--json", str(out),
+         "--impl", hostile_impl("h", "link-out", target=theirs)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert secret not in done.stdout + done.stderr + out.read_text()
+    cells = {(c["writer"], c["reader"]): c for c in json.loads(out.read_text())["cells"]}
+    errors = "\n".join(cells[("h", "reference")]["errors"])
+    assert "h left the cache unusable" in errors and "outside the sandbox" in errors
+
+
+@pytest.mark.slow
+def test_interop_never_hands_a_fifo_to_the_reference(project: Path, tmp_path: Path) -> None:
+    """A writer that leaves a FIFO as the shared cache cannot hang the in-process reader."""
+    out = tmp_path / "i.json"
+    subprocess.run(
+        [sys.executable, "-m", "harness", "interop", "--root", str(project), "--no-go",
+         "--confine", "off", "--timeout", "2", "--json", str(out),
+         "--impl", hostile_impl("h", "fifo")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    cells = {(c["writer"], c["reader"]): c for c in json.loads(out.read_text())["cells"]}
+    assert "a FIFO, not a regular file" in "\n".join(cells[("h", "reference")]["errors"])

@@ -16,6 +16,8 @@ from hostile_helpers import LOOKUP, OPEN, answers, case, hostile_impl, leftovers
 # A hang guard only (no timing is asserted): how long to wait for the harness to react.
 GUARD = 60.0
 
+pytestmark = pytest.mark.slow  # each test runs the command line as a process
+
 
 def _start(args: list[str], *, scratch: Path, cwd: Path) -> subprocess.Popen[str]:
     # Progress lines would share stderr with the one line an interrupt prints.

@@ -12,6 +12,7 @@ from harness.cli import main
 from harness.testee import SubprocessTestee
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["shutdown-exit", "shutdown-ignore", "shutdown-linger"])
 def test_mishandled_shutdown_still_writes_every_report(
     mode: str, project: Path, write_cases, scratch: Path, state: Path, tmp_path: Path,

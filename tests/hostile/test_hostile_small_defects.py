@@ -66,6 +66,7 @@ def test_a_stray_file_in_the_cases_folder_is_reported(
     assert "more.json.bak" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["--json"]], ids=["text", "json"])
 def test_list_into_a_closed_pipe_ends_quietly(extra: list[str]) -> None:
     """`tokencache-compat list | head` ends without a BrokenPipeError traceback."""
