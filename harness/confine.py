@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,8 +82,9 @@ def probe(*, bwrap: str) -> str | None:
     """None when bwrap can confine a process here, else what failed (command and error)."""
     with tempfile.TemporaryDirectory(prefix="tokencache-compat-bwrap-probe-") as raw:
         probe_dir = Path(os.path.realpath(raw))
-        argv = [sys.executable, "-c", "import pathlib,sys; pathlib.Path(sys.argv[1]).touch()",
-                str(probe_dir / "ok")]
+        # The cheapest program that can show a write to the one writable folder works.
+        shell = shutil.which("sh") or "/bin/sh"
+        argv = [shell, "-c", ': > "$1"', "sh", str(probe_dir / "ok")]
         command = wrap(bwrap=bwrap, argv=argv, writable=[probe_dir], cwd=probe_dir)
         try:
             done = subprocess.run(command, capture_output=True, text=True,

@@ -71,8 +71,10 @@ def test_command_list_matches_help() -> None:
     listing = re.search(r"```\n(.*?)```", block, flags=re.S)
     assert listing is not None
     text = listing.group(1)
-    entries = dict(re.findall(r"^tokencache-compat (\w+)(.*?)(?=^tokencache-compat |^IMPL-)",
-                              text, flags=re.S | re.M))
+    entries: dict[str, str] = {}
+    for name, entry in re.findall(r"^tokencache-compat (\w+)(.*?)(?=^tokencache-compat |^IMPL-)",
+                                  text, flags=re.S | re.M):
+        entries[name] = entries.get(name, "") + entry  # a command may take several lines
     impl_line = text[text.index("IMPL-OPTIONS:"):]
     parsers = _subparsers()
     assert sorted(entries) == sorted(parsers)
