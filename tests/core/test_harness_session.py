@@ -22,6 +22,9 @@ def go_less(project: Path, write_cases, monkeypatch: pytest.MonkeyPatch) -> Path
     sdk.mkdir(parents=True)
     (sdk / "go.mod").write_text("module x/sdk-v9.9.9\n")
     monkeypatch.setenv("PATH", str(project / "no-bin"))
+    # No bwrap on that PATH either: confinement's default (auto) runs the fake unconfined,
+    # whatever CI's TOKENCACHE_COMPAT_CONFINE=on asks of the real testees.
+    monkeypatch.delenv("TOKENCACHE_COMPAT_CONFINE", raising=False)
     return project
 
 

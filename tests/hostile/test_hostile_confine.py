@@ -173,6 +173,7 @@ def test_confine_auto_without_bwrap_runs_unconfined_and_says_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """--confine auto falls back to running unconfined, and `impls` shows why."""
+    monkeypatch.delenv(confine.MODE_ENV, raising=False)  # auto, whatever CI set
     monkeypatch.setenv(confine.BWRAP_ENV, "/nonexistent/bwrap")
     code = main(["impls", "--json", "--root", str(project), "--no-go", "--only-impl", "h",
                  "--impl", hostile_impl("h", "normal", state=state)])
