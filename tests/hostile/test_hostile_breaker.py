@@ -24,6 +24,7 @@ def _run(project: Path, impl: str, out: Path, *extra: str) -> int:
                  "--impl", impl, "--timeout", "0.3", "--json", str(out), *extra])
 
 
+@pytest.mark.slow
 def test_never_answering_testee_is_marked_broken_after_three_timeouts(
     project: Path, write_cases, state: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -84,6 +85,7 @@ def test_full_suite_against_a_never_answering_testee(state: Path, tmp_path: Path
     assert outcomes.count("broken") > total // 2
 
 
+@pytest.mark.slow
 def test_pytest_plan_has_the_breaker_too(project: Path, write_cases, state: Path) -> None:
     """The pytest plugin's plan marks the testee broken the same way."""
     write_cases("p", [case(f"p.{n}", OPEN, store()) for n in range(5)])

@@ -64,6 +64,7 @@ def _result(out: Path) -> dict[str, object]:
     return result
 
 
+@pytest.mark.slow
 def test_cache_file_turned_into_a_link_out_is_reported_not_read(
     project: Path, write_cases, canary: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -193,6 +194,7 @@ def test_removing_a_sandbox_replaced_by_a_link_leaves_the_target_alone(
     assert leftovers(scratch) == []
 
 
+@pytest.mark.slow
 def test_interop_never_hands_a_link_out_to_the_reference(
     project: Path, canary: tuple[Path, str], tmp_path: Path
 ) -> None:

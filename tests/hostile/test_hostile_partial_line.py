@@ -25,6 +25,7 @@ def _timeout_text(mode: str, state: Path, scratch: Path) -> str:
     return str(info.value)
 
 
+@pytest.mark.slow
 def test_timeout_message_shows_the_partial_line(state: Path, scratch: Path) -> None:
     """The half-written response is quoted in the timeout message."""
     text = _timeout_text("partial", state, scratch)
@@ -32,6 +33,7 @@ def test_timeout_message_shows_the_partial_line(state: Path, scratch: Path) -> N
     assert '{"id": 3, "ok": tr' in text
 
 
+@pytest.mark.slow
 def test_partial_line_in_the_message_is_capped(state: Path, scratch: Path) -> None:
     """100,000 bytes of a never-ending line show as a short excerpt and a byte count."""
     text = _timeout_text("partial-big", state, scratch)

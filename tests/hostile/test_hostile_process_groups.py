@@ -22,6 +22,7 @@ from harness.protocol import OpenRequest
 from harness.testee import SubprocessTestee
 
 
+@pytest.mark.slow
 def test_timeout_kills_the_grandchild_too(state: Path, scratch: Path) -> None:
     """A testee that hangs after starting a helper process leaves neither running."""
     testee = SubprocessTestee(
@@ -37,6 +38,7 @@ def test_timeout_kills_the_grandchild_too(state: Path, scratch: Path) -> None:
     testee.close()
 
 
+@pytest.mark.slow
 def test_shell_wrapper_does_not_leave_its_real_testee(
     project: Path, write_cases, state: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -36,6 +36,7 @@ def test_mishandled_shutdown_still_writes_every_report(
     assert leftovers(scratch) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["shutdown-exit", "shutdown-ignore", "shutdown-linger"])
 def test_close_never_raises_and_ends_the_process(mode: str, scratch: Path, state: Path) -> None:
     """close() on a testee that mishandles shutdown returns, leaving no process and no temp dir."""
@@ -50,6 +51,7 @@ def test_close_never_raises_and_ends_the_process(mode: str, scratch: Path, state
     assert leftovers(scratch) == []
 
 
+@pytest.mark.slow
 def test_interop_with_a_testee_that_ignores_shutdown(
     scratch: Path, state: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     project: Path,

@@ -37,6 +37,7 @@ def test_relative_testee_path_resolves_against_the_start_dir(
     assert {(r["impl"], r["outcome"]) for r in doc["results"]} == {("a", "pass"), ("b", "pass")}
 
 
+@pytest.mark.slow
 def test_only_impl_of_a_go_testee_with_no_go_says_disabled(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -101,6 +102,7 @@ def test_gitignore_covers_a_venv_file() -> None:
     assert done.returncode == 0
 
 
+@pytest.mark.slow
 def test_two_runs_write_byte_identical_reports(
     project: Path, write_cases, state: Path, tmp_path: Path
 ) -> None:
