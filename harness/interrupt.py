@@ -9,6 +9,11 @@ stopping, and its cleanup must not be cut short. Testees see `requested()` and
 skip their polite shutdown; the run loops catch `Interrupted`, keep the results
 that finished and mark their reports incomplete; the command line ends every
 testee process group, removes every temp dir, prints one line and exits 130.
+
+Python swallows an exception raised where it cannot propagate (a gc callback,
+`__del__`, a weakref callback) and reports it to `sys.unraisablehook`; there
+the interrupt is caught and the signal sent again to the main thread, so that
+it lands in ordinary code instead of being lost and leaving the run going.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
@@ -45,6 +52,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class _State:
     signame: str | None = None
     pending: bool = False
+    redeliver: bool = False
     depth: int = 0
     summary: str = ""
 
@@ -58,6 +66,9 @@ def requested() -> str | None:
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
+    if _STATE.redeliver:
+        _STATE.redeliver = False
+        raise Interrupted(signame=_STATE.signame or signal.Signals(signum).name)
     if _STATE.signame is not None:
         return  # already stopping
     _STATE.signame = signal.Signals(signum).name
@@ -87,20 +98,74 @@ def deferred() -> Iterator[None]:
         raise Interrupted(signame=_STATE.signame or "SIGINT")
 
 
+class _Redelivery:
+    """A thread that sends a swallowed interrupt's signal to the main thread again.
+
+    The unraisable hook runs inside the callback that swallowed the exception,
+    so it only flags and wakes this thread; the signal follows a moment later,
+    when the main thread is back in ordinary code. If it is swallowed again,
+    the hook runs again.
+    """
+
+    DELAY = 0.01
+
+    def __init__(self, *, previous: Callable[[sys.UnraisableHookArgs], object]) -> None:
+        self.previous = previous
+        self.wake = threading.Event()
+        self.stopped = False
+        self.thread = threading.Thread(target=self._loop, name="interrupt-redelivery",
+                                       daemon=True)
+
+    def hook(self, unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):
+            self.previous(unraisable)
+            return
+        try:
+            _STATE.redeliver = True
+            self.wake.set()
+        except Interrupted:  # the second delivery landed here: ask again
+            _STATE.redeliver = True
+            self.wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            if self.stopped:
+                return
+            time.sleep(self.DELAY)
+            if _STATE.redeliver and not self.stopped:
+                signame = _STATE.signame or "SIGINT"
+                signal.pthread_kill(threading.main_thread().ident or 0,
+                                    signal.Signals[signame])
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.wake.set()
+
+
 @contextlib.contextmanager
 def handling() -> Iterator[None]:
     """Install the handlers for the block (main thread only) and forget the state after it."""
     installed: dict[signal.Signals, Callable[[int, FrameType | None], object] | int | None] = {}
+    redelivery: _Redelivery | None = None
     if threading.current_thread() is threading.main_thread():
         for sig in SIGNALS:
             installed[sig] = signal.signal(sig, _handler)
+        redelivery = _Redelivery(previous=sys.unraisablehook)
+        sys.unraisablehook = redelivery.hook
+        redelivery.thread.start()
     try:
         yield
     finally:
+        if redelivery is not None:
+            redelivery.stop()
+            sys.unraisablehook = redelivery.previous
         for sig, old in installed.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
         _STATE.signame = None
         _STATE.pending = False
+        _STATE.redeliver = False
         _STATE.summary = ""
 
 
