@@ -2,6 +2,9 @@
 
 The fixture's three mutants are known: the fs.mode.new-* cases must kill the two
 mode changes and cannot see the changed version message, which must survive.
+The tests that build and judge mutants take seconds each and are `slow` (the
+full suite, which CI runs, has them; the fast lane keeps the ones that build
+nothing but the operator program).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def _mutate(tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     return code, json.loads(report.read_text()) if report.exists() else {}
 
 
+@pytest.mark.slow
 def test_mode_mutants_are_killed_and_the_unread_message_survives(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -81,6 +85,7 @@ def test_mode_mutants_are_killed_and_the_unread_message_survives(
     assert (_tree_digest(MODULE), _tree_digest(TESTEE)) == before
 
 
+@pytest.mark.slow
 def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
     """With only the surviving mutant the score is 0%, below --fail-under 50."""
     _require_go()
@@ -89,6 +94,7 @@ def test_fail_under_turns_a_low_score_into_exit_1(tmp_path: Path) -> None:
     assert [m["status"] for m in report["mutants"]] == ["survived"]
 
 
+@pytest.mark.slow
 def test_project_xfail_lists_do_not_apply_to_the_mutant_column(tmp_path: Path) -> None:
     """Named like a release whose list expects errors.lookup.missing-key to fail, the
     fixture (which passes it) is still judged against its own baseline only."""
@@ -140,6 +146,7 @@ def test_an_unknown_function_in_a_target_is_named(capsys: pytest.CaptureFixture[
     assert "no function nosuch" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_operator_program_vets_and_passes_its_unit_tests() -> None:
     """`go vet` and `go test` succeed in adapters/go/mutate with the build environment."""
     _require_go()

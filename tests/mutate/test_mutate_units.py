@@ -139,6 +139,7 @@ def test_score_counts_timeouts_as_detected_and_leaves_out_unviable_and_errors() 
     assert [r.mutant.id for r in run.survivors] == ["m3"]
 
 
+@pytest.mark.slow  # waits out a 3 s bound
 def test_run_bounded_kills_the_whole_process_group(tmp_path: Path) -> None:
     """At the time bound the command and the grandchild it started are both gone."""
     pid_file = tmp_path / "grandchild.pid"
