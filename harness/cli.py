@@ -19,6 +19,7 @@ from harness.commands import (
     impls,
     interop,
     list_cases,
+    mutate,
     report,
     run,
     stress,
@@ -52,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     _command("report", report),
     _command("stress", stress),
     _command("compare", compare),
+    _command("mutate", mutate),
 )
 
 

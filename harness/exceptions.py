@@ -92,6 +92,11 @@ class StressSetupError(HarnessError, RuntimeError):
     """A stress writer cannot start or open the shared cache; names the writer and why."""
 
 
+class MutationSetupError(HarnessError, RuntimeError):
+    """`mutate` cannot start: no Go, a bad module or testee directory, or a baseline
+    (the unmutated build) that does not build or already fails the check."""
+
+
 class NothingToRun(HarnessError):
     """A run cannot begin: no project, no cases, or a selection matching nothing."""
 

@@ -31,7 +31,7 @@ EXEMPT = {
     # Subcommand modules: the CLI calls configure(parser) and run(args) from its table.
     **{f"harness.commands.{m}.{f}": "subcommand entry point"
        for m in ("run", "list_cases", "golden", "impls", "diff", "interop", "report", "stress",
-                 "compare")
+                 "compare", "mutate")
        for f in ("configure", "run")},
 }
 # Protocol implementations called positionally by another library, each with its reason.

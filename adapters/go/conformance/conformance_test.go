@@ -265,3 +265,18 @@ func TestWithLockRefusesASymlinkedLockFile(t *testing.T) {
 		t.Error("the symlink's target was created")
 	}
 }
+
+func TestRefreshProbeRefusesASwallowedStoreError(t *testing.T) {
+	p := NewRefreshProbe(memCache{}, &oauth2.Token{AccessToken: "requested"})
+	first := p.Store("fail", nil)
+	got := p.Result(nil)
+	if got == nil || !errors.Is(got, first) || got == first {
+		t.Fatalf("Result(nil) after a failed store = %v, want an error wrapping %v", got, first)
+	}
+	if !strings.Contains(got.Error(), "reported success although a store failed") {
+		t.Errorf("Result(nil) = %q", got)
+	}
+	if err := NewRefreshProbe(memCache{}, nil).Result(nil); err != nil {
+		t.Errorf("Result(nil) without a failed store = %v, want nil", err)
+	}
+}

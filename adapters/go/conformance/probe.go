@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -49,9 +50,14 @@ func (p *RefreshProbe) Store(key string, _ *oauth2.Token) error {
 	return err
 }
 
-// Result is the dual_store answer: the first store error, else the refresh
-// error, else nil.
+// Result is the dual_store answer: the first store error (the SDK wraps it in
+// its own words), else the refresh error, else nil. A store that failed while
+// the SDK reported success is an error of its own: an SDK that swallows a
+// store error must not pass as one that reports it.
 func (p *RefreshProbe) Result(refreshErr error) error {
+	if p.firstErr != nil && refreshErr == nil {
+		return fmt.Errorf("the SDK reported success although a store failed: %w", p.firstErr)
+	}
 	if p.firstErr != nil {
 		return p.firstErr
 	}

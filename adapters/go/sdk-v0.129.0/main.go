@@ -42,8 +42,19 @@ func main() {
 	})
 }
 
-// newArg builds the argument with the release's own constructors.
+// newArg builds the argument with the release's own constructors: the Basic
+// ones for an argument without a profile (they are public API too, and a
+// mutation run showed that nothing else reaches them), the Profile ones
+// otherwise.
 func newArg(a conformance.Arg) (u2m.OAuthArgument, error) {
+	switch {
+	case a.Kind == "workspace" && a.Profile == "":
+		return u2m.NewBasicWorkspaceOAuthArgument(a.Host)
+	case a.Kind == "account" && a.Profile == "":
+		return u2m.NewBasicAccountOAuthArgument(a.Host, a.AccountID)
+	case a.Kind == "unified" && a.Profile == "":
+		return u2m.NewBasicUnifiedOAuthArgument(a.Host, a.AccountID)
+	}
 	switch a.Kind {
 	case "workspace":
 		return u2m.NewProfileWorkspaceOAuthArgument(a.Host, a.Profile)

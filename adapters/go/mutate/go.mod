@@ -1,0 +1,3 @@
+module tokencachecompat/mutate
+
+go 1.22
