@@ -18,6 +18,7 @@ import jsonschema  # type: ignore[import-untyped]
 
 from harness.data import LoadError
 from harness.exceptions import CasesNotFound, EmptySelection, SpecError
+from harness.stepspec import Edit, Fault, build_edit, build_fault
 
 DEFAULT_ENV: Mapping[str, str | None] = {"HOME": "home"}
 DEFAULT_CACHE_FILE = ".databricks/token-cache.json"
@@ -85,6 +86,13 @@ class Step:
     fields: Mapping[str, Any]
     expect: Expect = EXPECT_SUCCESS
     expect_by_toolchain: Mapping[str, Expect] = field(default_factory=dict)
+    fault: Fault | None = None  # injected while this step runs (harness/faults.py)
+    edit: Edit | None = None  # set on `edit` steps, which the harness performs itself
+
+    @property
+    def harness_side(self) -> bool:
+        """True for steps the harness performs in the sandbox; never sent to a testee."""
+        return self.edit is not None
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,8 @@ class Case:
         """Every sandbox-relative path the case hands a testee or checks afterwards."""
         out = [p for p in self.env.values() if p]
         out += [s.fields["path"] for s in self.steps if s.op == "open" and s.fields.get("path")]
+        out += [s.edit.path for s in self.steps if s.edit is not None]
+        out += [s.fault.path for s in self.steps if s.fault is not None and s.fault.path]
         out.append(self.final_file())
         out += list(self.final.other_files)
         return tuple(dict.fromkeys(out))
@@ -395,7 +405,9 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         )
     steps: list[Step] = []
     for i, s in enumerate(raw["steps"]):
-        fields = {k: v for k, v in s.items() if k not in ("op", "expect", "expect_by_toolchain")}
+        fields = {
+            k: v for k, v in s.items() if k not in ("op", "expect", "expect_by_toolchain", "fault")
+        }
         if s["op"] == "open" and fields.get("path") is not None:
             fields["path"] = check_relpath(
                 value=fields["path"], case_id=cid, fld=f"steps[{i}].path"
@@ -403,9 +415,16 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         by_toolchain = {
             name: _build_expect(entry) for name, entry in s.get("expect_by_toolchain", {}).items()
         }
+        fault = build_fault(
+            raw=s.get("fault"), case_id=cid, fld=f"steps[{i}].fault", relpath=check_relpath
+        )
+        edit = None
+        if s["op"] == "edit":
+            edit = build_edit(raw=s, case_id=cid, fld=f"steps[{i}]", relpath=check_relpath,
+                              link_check=_check_link_target)
         steps.append(Step(
             op=s["op"], fields=fields, expect=_build_expect(s.get("expect")),
-            expect_by_toolchain=by_toolchain,
+            expect_by_toolchain=by_toolchain, fault=fault, edit=edit,
         ))
     fr = raw.get("final", {})
     other: dict[str, OtherFile] = {}
