@@ -6,25 +6,22 @@ reopen. Used by the runner (one case) and the differential (both sides alike).
 
 Every edit stays inside the sandbox root: the path is resolved through whatever
 links exist *now* (a testee may have made some) before anything is touched, a
-new symlink is checked after it is made, and files are created with O_NOFOLLOW.
+new symlink is checked after it is made, and files and directories are made,
+replaced and removed through harness/collect.py (one component at a time,
+O_NOFOLLOW, never writing through a link).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from pathlib import Path
 
+from harness import collect
 from harness.exceptions import EditFailed, SandboxEscape
-from harness.sandbox import remove_tree, umask_set
 from harness.stepspec import Edit
 
 __all__ = ["apply_edit", "describe_edit"]
-
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
 
 def describe_edit(*, edit: Edit) -> str:
     """A short human description, for messages."""
@@ -48,18 +45,13 @@ def _inside(root: Path, path: Path, *, what: str) -> None:
         raise SandboxEscape(f"{what} resolves to {real}, outside the sandbox {top}")
 
 
-def _clear(path: Path) -> None:
-    """Remove whatever is at path (file, link or directory tree); nothing there is fine."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    if stat.S_ISDIR(st.st_mode):
-        remove_tree(root=path)
-        if path.exists():
-            raise EditFailed(f"could not remove the directory {path}")
-    else:
-        os.unlink(path)
+def _parents(root: Path, rel: str) -> None:
+    """Missing parent directories of rel (no links on the way), made 0755."""
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        sub = "/".join(parts[:i])
+        if not os.path.lexists(root / sub):
+            collect.ensure_dir(root=root, rel=sub, mode=0o755)
 
 
 def apply_edit(*, edit: Edit, root: Path) -> None:
@@ -70,35 +62,27 @@ def apply_edit(*, edit: Edit, root: Path) -> None:
     _inside(root, path.parent, what=f"parent of edit path {edit.path}")
     if edit.action == "chmod":
         _inside(root, path, what=f"edit path {edit.path}")
+    # Parents as they resolve now (inside the root, checked above), so that collect
+    # meets real directories only.
+    rel = (Path(os.path.realpath(path.parent)) / path.name).relative_to(root).as_posix()
     try:
         if edit.action == "chmod":
             os.chmod(path, edit.mode or 0)
         elif edit.action == "remove":
-            _clear(path)
+            collect.remove_entry(root=root, rel=rel)
         elif edit.action == "write":
-            _clear(path)
-            with umask_set(mask=0o022):
-                path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC,
-                         0o600)
-            try:
-                view = memoryview(edit.content or b"")
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fchmod(fd, edit.mode if edit.mode is not None else 0o600)
-            finally:
-                os.close(fd)
+            _parents(root, rel)
+            collect.write_file(root=root, rel=rel, data=edit.content or b"",
+                               mode=0o600 if edit.mode is None else edit.mode)
         elif edit.action == "directory":
-            _clear(path)
-            with umask_set(mask=0o022):
-                path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-                path.mkdir(mode=0o700)
-            os.chmod(path, edit.mode if edit.mode is not None else 0o700)
+            _parents(root, rel)
+            collect.remove_entry(root=root, rel=rel)
+            collect.ensure_dir(root=root, rel=rel,
+                               mode=0o700 if edit.mode is None else edit.mode)
         else:
-            _clear(path)
-            with umask_set(mask=0o022):
-                path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            os.symlink(edit.target or "", path)
+            _parents(root, rel)
+            collect.remove_entry(root=root, rel=rel)
+            os.symlink(edit.target or "", root / rel)
             try:
                 _inside(root, path, what=f"symlink {edit.path} -> {edit.target}")
             except SandboxEscape:

@@ -52,7 +52,7 @@ def build_request(*, step: Step, case: Case, sandbox: CaseSandbox) -> Request:
     return step_request(
         op=step.op,
         fields=step.fields,
-        env=sandbox.resolve_env(env=case.env),
+        env=sandbox.resolve_env(env={**case.env, **step.fields.get("env", {})}),
         umask=case.sandbox.umask,
         path=None if path is None else sandbox.abspath(rel=path),
     )

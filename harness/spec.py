@@ -152,17 +152,20 @@ class Case:
         if self.final.file is not None:
             return self.final.file
         last_path: str | None = None
+        home = self.env.get("HOME")
         for step in self.steps:
             if step.op == "open":
                 last_path = step.fields.get("path")
+                home = {**self.env, **step.fields.get("env", {})}.get("HOME")
         if last_path is not None:
             return last_path
-        home = self.env.get("HOME")
         return posixpath.join(home or "home", DEFAULT_CACHE_FILE)
 
     def named_paths(self) -> tuple[str, ...]:
         """Every sandbox-relative path the case hands a testee or checks afterwards."""
         out = [p for p in self.env.values() if p]
+        out += [p for s in self.steps if s.op == "open" for p in s.fields.get("env", {}).values()
+                if p]
         out += [s.fields["path"] for s in self.steps if s.op == "open" and s.fields.get("path")]
         out += [s.edit.path for s in self.steps if s.edit is not None]
         out += [s.fault.path for s in self.steps if s.fault is not None and s.fault.path]
@@ -363,6 +366,18 @@ def _build_expect(raw: Mapping[str, Any] | None) -> Expect:
     return Expect(kind=kind, message=raw.get("message"))
 
 
+def _build_env(raw: Mapping[str, Any], *, case_id: str, fld: str) -> dict[str, str | None]:
+    env: dict[str, str | None] = {}
+    for name, value in raw.items():
+        # "" is kept verbatim: Go treats an empty HOME like an unset one.
+        env[name] = (
+            value
+            if value is None or value == ""
+            else check_relpath(value=value, case_id=case_id, fld=f"{fld}.{name}")
+        )
+    return env
+
+
 def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
     cid = str(raw["id"])
     sb = raw.get("sandbox", {})
@@ -395,14 +410,7 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         files=files,
         symlinks=tuple(links),
     )
-    env: dict[str, str | None] = {}
-    for name, value in raw.get("env", DEFAULT_ENV).items():
-        # "" is kept verbatim: Go treats an empty HOME like an unset one.
-        env[name] = (
-            value
-            if value is None or value == ""
-            else check_relpath(value=value, case_id=cid, fld=f"env.{name}")
-        )
+    env = _build_env(raw.get("env", DEFAULT_ENV), case_id=cid, fld="env")
     steps: list[Step] = []
     for i, s in enumerate(raw["steps"]):
         fields = {
@@ -412,6 +420,8 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
             fields["path"] = check_relpath(
                 value=fields["path"], case_id=cid, fld=f"steps[{i}].path"
             )
+        if s["op"] == "open" and "env" in fields:  # merged over the case env for this open
+            fields["env"] = _build_env(fields["env"], case_id=cid, fld=f"steps[{i}].env")
         by_toolchain = {
             name: _build_expect(entry) for name, entry in s.get("expect_by_toolchain", {}).items()
         }
