@@ -75,24 +75,25 @@ def lay_out_decoys(*, root: Path) -> None:
     os.chmod(root / NOT_A_DIR, 0o644)
 
 
+_WATCHED = (DECOY_DIR, f"{DECOY_DIR}/.databricks", DECOY_CACHE, NOT_A_DIR, MISSING)
+
+
 def decoy_fingerprints(*, root: Path) -> Fingerprints:
-    """Type, mode, size and mtime of every decoy path (and of `nowhere`, if it appeared)."""
+    """Type, mode, size and mtime of every decoy path (and of `nowhere`, if it appeared).
+
+    A file made or removed inside a decoy directory changes that directory's
+    mtime (and, on tmpfs, its size), so the few fixed paths cover the whole tree;
+    lstat only, as this runs after every step on both sides. (A same-length
+    rewrite within one file-time tick would go unseen; nothing here is that fast.)
+    """
     out: Fingerprints = {}
-
-    def note(path: Path) -> None:
+    base = str(root)
+    for rel in _WATCHED:
         try:
-            st = os.lstat(path)
+            st = os.lstat(f"{base}/{rel}")
         except OSError:
-            return
-        out[path.relative_to(root).as_posix()] = (
-            stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_size, st.st_mtime_ns
-        )
-
-    for name in _NAMES:
-        note(root / name)
-    for dirpath, dirnames, filenames in os.walk(root / DECOY_DIR):
-        for name in (*dirnames, *filenames):
-            note(Path(dirpath) / name)
+            continue
+        out[rel] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_size, st.st_mtime_ns)
     return out
 
 

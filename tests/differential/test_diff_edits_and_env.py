@@ -144,6 +144,8 @@ def test_side_snapshot_keeps_links_and_modes_and_notices_decoy_writes(tmp_path: 
         assert side.disk().decoys == (DECOY_CACHE,)
         side.reset(env={"HOME": "home"}, umask=0o022)
         assert side.disk().decoys == () and (side.root / DECOY_CACHE).read_bytes() == DECOY_CONTENT
+        (side.root / "decoy/.databricks/.token-cache-1.tmp").write_bytes(b"")
+        assert side.disk().decoys == ("decoy/.databricks",)
     finally:
         side.close()
 
