@@ -115,6 +115,7 @@ def test_bad_edits_are_load_errors_naming_the_field(
 def test_an_open_steps_env_is_merged_over_the_case_env(project: Path, write_cases) -> None:
     """`open` may carry its own env: checked like the case's, sent merged, and it moves the
     default final file with its HOME."""
+    from harness.protocol import OpenRequest
     from harness.runner import build_request
     from harness.sandbox import CaseSandbox
 
@@ -126,9 +127,10 @@ def test_an_open_steps_env_is_merged_over_the_case_env(project: Path, write_case
     assert "other" in c.named_paths()
     with CaseSandbox(spec=c.sandbox) as sb:
         req = build_request(step=c.steps[1], case=c, sandbox=sb)
-        assert req["env"] == {"HOME": f"{sb.root}/other", "TMPDIR": None, "X": ""}
-        assert build_request(step=c.steps[0], case=c, sandbox=sb)["env"] == {
-            "HOME": f"{sb.root}/home"}
+        first = build_request(step=c.steps[0], case=c, sandbox=sb)
+        assert isinstance(req, OpenRequest) and isinstance(first, OpenRequest)
+        assert dict(req.env) == {"HOME": f"{sb.root}/other", "TMPDIR": None, "X": ""}
+        assert dict(first.env) == {"HOME": f"{sb.root}/home"}
     bad = _load(project, write_cases, {"op": "open", "env": {"HOME": "../up"}})
     (err,) = bad.errors
     assert err.field == "steps[0].env.HOME" and "'..' is not allowed" in err.message
