@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -223,3 +224,43 @@ def test_an_immutable_path_through_a_link_the_testee_made_is_refused(
     r = _run(c, InProcessTestee(name="fake", session_factory=LinkingFake), project)
     assert r.outcome is Outcome.ERROR and "outside the sandbox" in r.message, r
     (outside / "f").write_text("still writable")  # never made immutable
+
+
+def test_a_confined_testee_is_restarted_to_see_the_cases_tmpfs(
+    project: Path, write_cases, tmp_path: Path
+) -> None:
+    """bwrap gives a testee the mounts of its start; a running confined testee is restarted
+    once so that its writes land on the case's full tmpfs (ENOSPC), not beneath it."""
+    from harness import confine
+
+    bwrap = confine.bwrap_path()
+    if bwrap is None or confine.probe(bwrap=bwrap) is not None:
+        pytest.skip("bwrap cannot confine a process here")
+    probe = tmp_path / "m"
+    probe.mkdir()
+    try:
+        mount_tmpfs(target=probe, size=64 * 1024)
+        unmount(target=probe)
+    except FaultUnavailable as exc:
+        pytest.skip(f"no mount privilege here: {exc}")
+    write_cases("c", [
+        case("c.warm", OPEN),
+        case("c.full", OPEN, store("k", fault={"kind": "disk_full"},
+                                   expect={"error": "error", "message": (
+                                       "error storing token in local cache: write "
+                                       "{sandbox}/home/.databricks/.token-cache-*.tmp: "
+                                       "no space left on device")})),
+    ])
+    cases = {c.id: c for c in load_cases(cases_dir=project / "golden" / "cases").cases}
+    testee = SubprocessTestee(name="ref", command=(sys.executable, "-m", "reference_impl"),
+                              confine_mode="on")
+    options = RunOptions(golden_dir=project / "golden" / "files")
+    try:
+        assert run_case(case=cases["c.warm"], testee=testee, options=options).outcome is (
+            Outcome.PASS)
+        assert testee.starts == 1 and testee.confinement == confine.CONFINED_NOTE
+        r = run_case(case=cases["c.full"], testee=testee, options=options)
+        assert r.outcome is Outcome.PASS, r
+        assert testee.starts == 2  # restarted once, after the tmpfs was mounted
+    finally:
+        testee.close()
