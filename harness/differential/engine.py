@@ -8,6 +8,7 @@ and compares everything after it. The first difference raises Divergence.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,6 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
+from harness.confine import CONFINED_NOTE
 from harness.differential.counterexample import Counterexample, TraceStep, slug
 from harness.differential.decoys import DECOY_CACHE, DECOY_DIR, DECOY_VARS, MISSING, NOT_A_DIR
 from harness.differential.observe import CACHE_FILE, Answer, compare_answers, compare_disks
@@ -60,6 +62,12 @@ def _in_process(testee: Testee) -> bool:
     return testee.info().kind == "in-process"
 
 
+def _ignores_permissions(testee: Testee) -> bool:
+    """True when the testee runs as root with its capabilities (not confined by bwrap)."""
+    confined = getattr(testee, "confinement", "") == CONFINED_NOTE
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and not confined
+
+
 def _oracle_score(testee: Testee) -> int:
     """How much a side looks like the oracle: named `reference`, then in-process."""
     return 2 * (testee.name == "reference") + (testee.info().kind == "in-process")
@@ -97,6 +105,10 @@ class Engine:
             auto_allowed(hellos=hellos) if options.auto_allow else frozenset()
         )
         self.ops = set(hellos[0].ops) & set(hellos[1].ops)
+        # Root in process ignores permission bits; root confined by bwrap (capabilities
+        # dropped) does not. Between two such sides a umask or mode that takes the owner's
+        # own rights away shows only that difference, so it is not generated.
+        self.same_privilege = len({_ignores_permissions(s.testee) for s in self.sides}) == 1
         self.vias = sorted(set(hellos[0].dual_store_via) & set(hellos[1].dual_store_via))
         self.expected_side = 1 if _oracle_score(b) > _oracle_score(a) else 0
         self._submit_order = sorted(range(2), key=lambda i: _in_process(self.sides[i].testee))
@@ -226,8 +238,13 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
     null_top = "null-top-level" not in engine.allowed
     token = tokens(expires_in=expires_in)
     files = cache_file_bytes(expires_in=expires_in, null_top_level=null_top)
-    edits = edit_steps(path=CACHE_FILE, link_targets=EDIT_LINK_TARGETS,
-                       expires_in=expires_in, null_top_level=null_top)
+    # A mode set through a link to the cache directory would take its search right away.
+    targets = EDIT_LINK_TARGETS if engine.same_privilege else tuple(
+        t for t in EDIT_LINK_TARGETS if t != ".")
+    edits = edit_steps(path=CACHE_FILE, link_targets=targets,
+                       expires_in=expires_in, null_top_level=null_top,
+                       owner_rights_kept=not engine.same_privilege)
+    umask = umasks(owner_rights_kept=not engine.same_privilege)
     envs = open_envs(home="home", variables=DECOY_VARS, values=(DECOY_DIR, MISSING, NOT_A_DIR))
     has = engine.ops.__contains__
     vias = engine.vias
@@ -250,7 +267,7 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
             self.opened = answers is not None and "ok" in answers[0].compared
 
         @initialize(target=known, file=st.one_of(st.none(), files), key=keys(),
-                    env=envs, umask=umasks())
+                    env=envs, umask=umask)
         def start(
             self, file: bytes | None, key: str, env: dict[str, str | None], umask: int
         ) -> str:

@@ -48,7 +48,7 @@ class Entry:
 
 
 # A cache directory's contents: name → entry; None when the directory does not exist.
-DirSnapshot = dict[str, Entry] | None
+DirSnapshot = dict[str, Entry | bytes] | None
 
 
 class _Unknown:
@@ -197,7 +197,9 @@ class Side:
             if name not in snapshot:
                 with contextlib.suppress(OSError):
                     collect.remove_entry(root=self.root, rel=f"{CACHE_DIR}/{name}")
-        for name, entry in snapshot.items():
+        for name, value in snapshot.items():
+            # Plain bytes are a 0600 file, as snapshots held before links and modes did.
+            entry = value if isinstance(value, Entry) else Entry(kind="file", data=value)
             _put(root=self.root, rel=f"{CACHE_DIR}/{name}", entry=entry)
         self._known = _UNKNOWN
 
@@ -213,7 +215,7 @@ class Side:
         listing = collect.read_dir(root=self.root, rel=CACHE_DIR)
         if listing.listing is None or listing.problem is not None:
             return None
-        out: dict[str, Entry] = {}
+        out: dict[str, Entry | bytes] = {}
         for name in listing.listing:
             entry = _entry(root=self.root, rel=f"{CACHE_DIR}/{name}")
             if entry is not None:

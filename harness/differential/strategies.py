@@ -678,9 +678,11 @@ UMASKS = (0o022, 0o077, 0o027, 0o000, 0o002, 0o007, 0o277, 0o077)
 
 
 @cache
-def umasks() -> st.SearchStrategy[int]:
-    """Umasks an example's opens run under; mostly 022."""
-    return st.one_of(st.just(0o022), st.sampled_from(UMASKS))
+def umasks(*, owner_rights_kept: bool = False) -> st.SearchStrategy[int]:
+    """Umasks an example's opens run under; mostly 022. `owner_rights_kept` leaves out
+    the ones that take the owner's own bits away (0277)."""
+    chosen = [u for u in UMASKS if not (owner_rights_kept and u & 0o700)]
+    return st.one_of(st.just(0o022), st.sampled_from(chosen))
 
 
 def open_envs(
@@ -707,14 +709,17 @@ def edit_steps(
     link_targets: tuple[str, ...],
     expires_in: bool = True,
     null_top_level: bool = True,
+    owner_rights_kept: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """`edit` steps (docs/spec-format.md) on `path`: new bytes, a mode, a symlink, removal,
-    or a directory in its place."""
+    or a directory in its place. `owner_rights_kept` leaves out modes without the owner's
+    read and write bits (0000)."""
     files = cache_file_bytes(expires_in=expires_in, null_top_level=null_top_level)
+    modes = [m for m in EDIT_MODES if not (owner_rights_kept and int(m, 8) & 0o400 == 0)]
     return st.one_of(
         files.map(lambda b: {"op": "edit", "path": path,
                              "base64": base64.b64encode(b).decode("ascii")}),
-        st.sampled_from(EDIT_MODES).map(lambda m: {"op": "edit", "path": path, "mode": m}),
+        st.sampled_from(modes).map(lambda m: {"op": "edit", "path": path, "mode": m}),
         st.sampled_from(link_targets).map(lambda t: {"op": "edit", "path": path, "symlink": t}),
         st.just({"op": "edit", "path": path, "remove": True}),
         st.just({"op": "edit", "path": path, "directory": True}),

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from planted import (
     CliHomeSession,
     StaleReadSession,
@@ -167,3 +168,31 @@ def test_a_hand_edited_file_replaces_whatever_an_edit_left(tmp_path: Path) -> No
         assert (side.root / CACHE_FILE).read_bytes() == b"[]"
     finally:
         side.close()
+
+
+def test_owner_taking_umasks_and_modes_are_left_out_between_privileges() -> None:
+    """Between root in process and a capability-less confined testee, 0277 and 0000 would
+    only show the privilege difference: the strategies can leave them out, and do not
+    otherwise."""
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
+    from harness.confine import CONFINED_NOTE
+    from harness.differential.engine import _ignores_permissions
+    from harness.differential.strategies import edit_steps, umasks
+
+    assert find(umasks(), lambda u: u & 0o700) == 0o277
+    with pytest.raises(NoSuchExample):
+        find(umasks(owner_rights_kept=True), lambda u: u & 0o700)
+    edits = edit_steps(path=CACHE_FILE, link_targets=("x",))
+    assert find(edits, lambda e: e.get("mode") == "0000")["mode"] == "0000"
+    with pytest.raises(NoSuchExample):
+        find(edit_steps(path=CACHE_FILE, link_targets=("x",), owner_rights_kept=True),
+             lambda e: e.get("mode") == "0000")
+
+    class Confined:
+        confinement = CONFINED_NOTE
+
+    root = os.geteuid() == 0
+    assert _ignores_permissions(InProcessTestee()) is root
+    assert _ignores_permissions(Confined()) is False  # type: ignore[arg-type]
