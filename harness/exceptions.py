@@ -88,6 +88,14 @@ class SandboxEscape(HarnessError, PermissionError):
     """A case's symlinks or paths resolve outside its sandbox; the case is refused."""
 
 
+class EditFailed(HarnessError, OSError):
+    """A harness-side `edit` step could not change the sandbox (names the edit and why)."""
+
+
+class FaultUnavailable(HarnessError, RuntimeError):
+    """A step's fault cannot be injected on this machine (e.g. no mount privilege)."""
+
+
 class StressSetupError(HarnessError, RuntimeError):
     """A stress writer cannot start or open the shared cache; names the writer and why."""
 

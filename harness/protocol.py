@@ -23,6 +23,14 @@ ERROR_KINDS: frozenset[str] = frozenset({"not_found", "error", "unsupported"})
 # -- requests --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
+class Limitable:
+    """Requests that may carry `limits`: the testee applies them to itself for that
+    request only (docs/protocol.md, Limits; harness/faults.py sets them)."""
+
+    limits: Mapping[str, int] | None = None
+
+
 @dataclass(frozen=True)
 class HelloRequest:
     """Ask the testee who it is and what it offers."""
@@ -46,7 +54,7 @@ class ShutdownRequest:
 
 
 @dataclass(frozen=True)
-class OpenRequest:
+class OpenRequest(Limitable):
     """Open a cache: `path` None means the default location under the env's HOME."""
 
     path: str | None
@@ -60,7 +68,7 @@ class OpenRequest:
 
 
 @dataclass(frozen=True)
-class StoreRequest:
+class StoreRequest(Limitable):
     """Store a token under a key; a None token deletes the key."""
 
     key: str
@@ -73,7 +81,7 @@ class StoreRequest:
 
 
 @dataclass(frozen=True)
-class LookupRequest:
+class LookupRequest(Limitable):
     """Look a key up."""
 
     key: str
@@ -85,7 +93,7 @@ class LookupRequest:
 
 
 @dataclass(frozen=True)
-class CacheKeyRequest:
+class CacheKeyRequest(Limitable):
     """Derive the cache keys of an OAuth argument."""
 
     arg: Mapping[str, Any]
@@ -97,7 +105,7 @@ class CacheKeyRequest:
 
 
 @dataclass(frozen=True)
-class DualStoreRequest:
+class DualStoreRequest(Limitable):
     """Store through a dual-writing path; `key` None means the primary key."""
 
     arg: Mapping[str, Any]
@@ -129,7 +137,9 @@ Request = (
 
 def wire(*, request: Request, request_id: int) -> dict[str, Any]:
     """The JSON object a request is sent as."""
-    return {"id": request_id, "op": request.op, **request.fields()}
+    limits = getattr(request, "limits", None)
+    extra = {"limits": dict(limits)} if limits else {}
+    return {"id": request_id, "op": request.op, **request.fields(), **extra}
 
 
 def protocol_op(*, op: str) -> str:

@@ -11,7 +11,9 @@ from pathlib import Path
 from harness.breaker import DEFAULT_MAX_TIMEOUTS
 from harness.checks import check_final, check_response
 from harness.data import CaseResult, Outcome
-from harness.exceptions import SandboxEscape, TesteeFailure, TesteeTimeout
+from harness.edits import apply_edit
+from harness.exceptions import FaultUnavailable, SandboxEscape, TesteeFailure, TesteeTimeout
+from harness.faults import CaseFaults, unsupported_fault_reason
 from harness.protocol import Failure, Hello, Request, protocol_op, step_request
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Step
@@ -34,12 +36,14 @@ class RunOptions:
 def unsupported_reason(*, case: Case, hello: Hello) -> str | None:
     """Why the testee cannot run this case (per its hello), or None."""
     for step in case.steps:
+        if step.edit is not None:  # done by the harness, never sent
+            continue
         op = protocol_op(op=step.op)
         if not hello.offers(op=op):
             return f"unsupported: op {op!r} is not in the testee's hello ops"
         if step.op == "dual_store" and step.fields.get("via") not in hello.dual_store_via:
             return f"unsupported: dual_store via {step.fields.get('via')!r} is not offered"
-    return None
+    return unsupported_fault_reason(case=case, hello=hello)
 
 
 def build_request(*, step: Step, case: Case, sandbox: CaseSandbox) -> Request:
@@ -48,7 +52,7 @@ def build_request(*, step: Step, case: Case, sandbox: CaseSandbox) -> Request:
     return step_request(
         op=step.op,
         fields=step.fields,
-        env=sandbox.resolve_env(env=case.env),
+        env=sandbox.resolve_env(env={**case.env, **step.fields.get("env", {})}),
         umask=case.sandbox.umask,
         path=None if path is None else sandbox.abspath(rel=path),
     )
@@ -97,11 +101,14 @@ def run_case(
         # A subprocess testee keeps its sandboxes in a folder of its own (the one place a
         # confined testee may write); others use the options' parent.
         parent = testee.sandbox_dir() or options.sandbox_parent
-        with CaseSandbox(spec=case.sandbox, parent=parent) as sb:
+        with CaseFaults(case=case, parent=parent, testee=testee) as faults, CaseSandbox(
+            spec=case.sandbox, parent=faults.sandbox_parent
+        ) as sb:
             sb.confine(paths=case.named_paths())
             env = sb.resolve_env(env=case.env)
             try:
                 testee.begin_case(env=env, umask=case.sandbox.umask)
+                faults.prepare(testee=testee)
                 why = unsupported_reason(case=case, hello=testee.hello)
                 if why is not None:
                     return result(Outcome.SKIPPED, why)
@@ -115,7 +122,12 @@ def run_case(
                     golden = variant.read_bytes()
                 roots = [str(sb.root)]
                 for index, step in enumerate(case.steps, start=1):
-                    response = testee.request(req=build_request(step=step, case=case, sandbox=sb))
+                    if step.edit is not None:  # the harness changes the sandbox itself
+                        apply_edit(edit=step.edit, root=sb.root)
+                        continue
+                    request = build_request(step=step, case=case, sandbox=sb)
+                    with faults.during(step=step, sandbox=sb):
+                        response = testee.request(req=faults.request(step=step, request=request))
                     if isinstance(response, Failure) and response.unsupported:
                         return result(
                             Outcome.SKIPPED,
@@ -141,8 +153,10 @@ def run_case(
             finally:
                 with contextlib.suppress(Exception):
                     testee.end_case()
-    except SandboxEscape as exc:  # before any step: the case is refused, not run
+    except SandboxEscape as exc:  # the case is refused, not run further
         return result(Outcome.ERROR, f"case {case.id} refused: {exc}")
+    except FaultUnavailable as exc:  # this machine cannot inject it: say so, never pass
+        return result(Outcome.SKIPPED, f"fault unavailable here: {exc}", diffs)
     except OSError as exc:  # the harness could not lay out or clean up the sandbox
         return result(Outcome.ERROR, f"sandbox: {exc}", diffs)
     if diffs:

@@ -18,6 +18,7 @@ import jsonschema  # type: ignore[import-untyped]
 
 from harness.data import LoadError
 from harness.exceptions import CasesNotFound, EmptySelection, SpecError
+from harness.stepspec import Edit, Fault, build_edit, build_fault
 
 DEFAULT_ENV: Mapping[str, str | None] = {"HOME": "home"}
 DEFAULT_CACHE_FILE = ".databricks/token-cache.json"
@@ -85,6 +86,13 @@ class Step:
     fields: Mapping[str, Any]
     expect: Expect = EXPECT_SUCCESS
     expect_by_toolchain: Mapping[str, Expect] = field(default_factory=dict)
+    fault: Fault | None = None  # injected while this step runs (harness/faults.py)
+    edit: Edit | None = None  # set on `edit` steps, which the harness performs itself
+
+    @property
+    def harness_side(self) -> bool:
+        """True for steps the harness performs in the sandbox; never sent to a testee."""
+        return self.edit is not None
 
 
 @dataclass(frozen=True)
@@ -144,18 +152,23 @@ class Case:
         if self.final.file is not None:
             return self.final.file
         last_path: str | None = None
+        home = self.env.get("HOME")
         for step in self.steps:
             if step.op == "open":
                 last_path = step.fields.get("path")
+                home = {**self.env, **step.fields.get("env", {})}.get("HOME")
         if last_path is not None:
             return last_path
-        home = self.env.get("HOME")
         return posixpath.join(home or "home", DEFAULT_CACHE_FILE)
 
     def named_paths(self) -> tuple[str, ...]:
         """Every sandbox-relative path the case hands a testee or checks afterwards."""
         out = [p for p in self.env.values() if p]
+        out += [p for s in self.steps if s.op == "open" for p in s.fields.get("env", {}).values()
+                if p]
         out += [s.fields["path"] for s in self.steps if s.op == "open" and s.fields.get("path")]
+        out += [s.edit.path for s in self.steps if s.edit is not None]
+        out += [s.fault.path for s in self.steps if s.fault is not None and s.fault.path]
         out.append(self.final_file())
         out += list(self.final.other_files)
         return tuple(dict.fromkeys(out))
@@ -353,6 +366,18 @@ def _build_expect(raw: Mapping[str, Any] | None) -> Expect:
     return Expect(kind=kind, message=raw.get("message"))
 
 
+def _build_env(raw: Mapping[str, Any], *, case_id: str, fld: str) -> dict[str, str | None]:
+    env: dict[str, str | None] = {}
+    for name, value in raw.items():
+        # "" is kept verbatim: Go treats an empty HOME like an unset one.
+        env[name] = (
+            value
+            if value is None or value == ""
+            else check_relpath(value=value, case_id=case_id, fld=f"{fld}.{name}")
+        )
+    return env
+
+
 def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
     cid = str(raw["id"])
     sb = raw.get("sandbox", {})
@@ -385,27 +410,31 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         files=files,
         symlinks=tuple(links),
     )
-    env: dict[str, str | None] = {}
-    for name, value in raw.get("env", DEFAULT_ENV).items():
-        # "" is kept verbatim: Go treats an empty HOME like an unset one.
-        env[name] = (
-            value
-            if value is None or value == ""
-            else check_relpath(value=value, case_id=cid, fld=f"env.{name}")
-        )
+    env = _build_env(raw.get("env", DEFAULT_ENV), case_id=cid, fld="env")
     steps: list[Step] = []
     for i, s in enumerate(raw["steps"]):
-        fields = {k: v for k, v in s.items() if k not in ("op", "expect", "expect_by_toolchain")}
+        fields = {
+            k: v for k, v in s.items() if k not in ("op", "expect", "expect_by_toolchain", "fault")
+        }
         if s["op"] == "open" and fields.get("path") is not None:
             fields["path"] = check_relpath(
                 value=fields["path"], case_id=cid, fld=f"steps[{i}].path"
             )
+        if s["op"] == "open" and "env" in fields:  # merged over the case env for this open
+            fields["env"] = _build_env(fields["env"], case_id=cid, fld=f"steps[{i}].env")
         by_toolchain = {
             name: _build_expect(entry) for name, entry in s.get("expect_by_toolchain", {}).items()
         }
+        fault = build_fault(
+            raw=s.get("fault"), case_id=cid, fld=f"steps[{i}].fault", relpath=check_relpath
+        )
+        edit = None
+        if s["op"] == "edit":
+            edit = build_edit(raw=s, case_id=cid, fld=f"steps[{i}]", relpath=check_relpath,
+                              link_check=_check_link_target)
         steps.append(Step(
             op=s["op"], fields=fields, expect=_build_expect(s.get("expect")),
-            expect_by_toolchain=by_toolchain,
+            expect_by_toolchain=by_toolchain, fault=fault, edit=edit,
         ))
     fr = raw.get("final", {})
     other: dict[str, OtherFile] = {}

@@ -218,9 +218,13 @@ class FileTokenCache:
         return f
 
     def _atomic_write(self, data: bytes) -> None:
-        fd, tmp = goos.create_temp(
-            directory=dir_of(path=self._location), prefix=".token-cache-", suffix=".tmp"
-        )
+        try:
+            fd, tmp = goos.create_temp(
+                directory=dir_of(path=self._location), prefix=".token-cache-", suffix=".tmp"
+            )
+        except CacheIOError as e:
+            # writeTmpFile's own layer; the write, chmod and close errors below have none.
+            raise e.wrapped(prefix="create temp file") from None
         try:
             goos.write_all(fd=fd, name=tmp, data=data)
             goos.fchmod(fd=fd, name=tmp, mode=FILE_MODE)

@@ -25,6 +25,7 @@ from .filecache import FileTokenCache, Variant
 from .gotime import ZERO_TIME, GoTime
 from .keys import ArgKind, CacheKeys, OAuthArg, cache_keys
 from .lockfile import LockedFileTokenCache
+from .rlimits import LimitError, available_limits, limits_applied, parse_limits
 from .token import Token
 from .toolchain import DEFAULT_TOOLCHAIN, Toolchain, check_toolchain, json_v2
 
@@ -181,6 +182,7 @@ class Session:
             "version": __version__,
             "ops": list(OPS),
             "dual_store_via": list(VIAS),
+            "limits": available_limits(),
             "runtime": f"python {platform.python_version()}",
             "toolchain": self.toolchain,
             "details": {
@@ -200,14 +202,16 @@ class Session:
         """
         rid = request.get("id")
         try:
-            result = self._dispatch(request)
+            # A request's limits hold for its own work only, never for the answer.
+            with limits_applied(file_size=parse_limits(value=request.get("limits"))):
+                result = self._dispatch(request)
         except NotFoundError as e:
             return {"id": rid, "ok": False, "error": {"kind": "not_found", "message": str(e)}}
         except TokenCacheError as e:
             return {"id": rid, "ok": False, "error": {"kind": "error", "message": str(e)}}
         except _Unsupported as e:
             return {"id": rid, "ok": False, "error": {"kind": "unsupported", "message": str(e)}}
-        except RequestError as e:
+        except (RequestError, LimitError) as e:
             return {
                 "id": rid,
                 "ok": False,

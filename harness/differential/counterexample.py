@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import escape_bytes
+from harness.differential.decoys import decoy_sandbox, uses_decoys
 from harness.differential.observe import CACHE_DIR, CACHE_FILE, Answer, DiskState, show
 from harness.exceptions import DiffSetupError
 from harness.spec import load_case_file
@@ -46,10 +47,16 @@ class Counterexample:
     disks: tuple[DiskState, DiskState]
     diffs: tuple[str, ...]
     expected_side: int  # 0 or 1: whose behaviour the spec case asserts
+    env: Mapping[str, str | None] | None = None  # the example's open env; None: HOME only
+    umask: int = 0o022
 
     def render(self) -> str:
         """A readable account: the steps, then every difference."""
         lines = [f"divergence between {self.names[0]} and {self.names[1]}"]
+        if self.env is not None and self.env != {"HOME": "home"}:
+            lines.append(f"  env: {show(value=_case_env(self.env))}")
+        if self.umask != 0o022:
+            lines.append(f"  umask: {self.umask:04o}")
         if self.file is not None:
             lines.append(f"  cache file before: {escape_bytes(data=self.file)}")
         for n, ts in enumerate(self.steps, start=1):
@@ -81,6 +88,12 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _case_env(env: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The example env as a case's `env`: unset decoy variables are left out (a case
+    never sets them), HOME is kept even when unset."""
+    return {k: v for k, v in env.items() if k == "HOME" or v is not None}
+
+
 def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | None]:
     """The spec case (docs/spec-format.md) and the golden bytes it refers to."""
     exp = cx.expected_side
@@ -88,7 +101,7 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
     steps: list[dict[str, Any]] = []
     for ts in cx.steps:
         s = {k: v for k, v in ts.step.items() if not (ts.step["op"] == "open" and k == "path")}
-        e = _expect(ts.answers[exp])
+        e = _expect(ts.answers[exp]) if ts.step["op"] != "edit" else None
         if e is not None:
             s["expect"] = e
         steps.append(s)
@@ -98,6 +111,12 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
             "dirs": [{"path": CACHE_DIR, "mode": "0700"}],
             "files": [{"path": CACHE_FILE, "mode": "0600", "base64": _b64(cx.file)}],
         }
+    decoys = decoy_sandbox() if uses_decoys(env=cx.env, steps=[t.step for t in cx.steps]) else None
+    if decoys is not None:
+        sandbox["dirs"] = [*decoys["dirs"], *sandbox.get("dirs", [])]
+        sandbox["files"] = [*decoys["files"], *sandbox.get("files", [])]
+    if cx.umask != 0o022:
+        sandbox["umask"] = f"{cx.umask:04o}"
     disk = cx.disks[exp]
     final: dict[str, Any] = {"file_type": disk.file_type}
     golden = disk.content if disk.file_type == "regular" else None
@@ -107,12 +126,18 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
         final["file_mode"] = f"{disk.file_mode:04o}"
     if disk.dir_mode is not None:
         final["dir_mode"] = f"{disk.dir_mode:04o}"
-    if disk.listing is not None and not any("*" in n for n in disk.listing):
-        final["listing"] = list(disk.listing)
-    body = json.dumps(
-        {"file": cx.file and _b64(cx.file), "steps": [dict(t.step) for t in cx.steps]},
-        sort_keys=True,
-    )
+    if disk.listing is not None:
+        final["listing"] = list(disk.listing)  # a temp file is listed as .token-cache-*.tmp
+    if decoys is not None and not disk.decoys:
+        final["other_files"] = decoys["other_files"]
+    identity: dict[str, Any] = {
+        "file": cx.file and _b64(cx.file), "steps": [dict(t.step) for t in cx.steps]
+    }
+    if cx.env is not None and cx.env != {"HOME": "home"}:
+        identity["env"] = dict(cx.env)
+    if cx.umask != 0o022:
+        identity["umask"] = cx.umask
+    body = json.dumps(identity, sort_keys=True)
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
     case_id = f"counterexample.{slug(name=cx.names[0])}-vs-{slug(name=cx.names[1])}.{digest}"
     description = (
@@ -120,7 +145,7 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
         f"{cx.names[exp]} behaves as written here, {cx.names[other]} differs "
         f"({cx.diffs[0].split(chr(10))[0][:160] if cx.diffs else 'see observed'})."
     )
-    case = {
+    case: dict[str, Any] = {
         "id": case_id,
         "description": description,
         "tags": ["differential", "counterexample"],
@@ -130,6 +155,8 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
     }
     if not sandbox:
         del case["sandbox"]
+    if cx.env is not None and cx.env != {"HOME": "home"}:
+        case["env"] = _case_env(cx.env)
     return case, golden
 
 

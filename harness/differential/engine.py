@@ -8,6 +8,7 @@ and compares everything after it. The first difference raises Divergence.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,19 +17,55 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
+from harness.confine import CONFINED_NOTE
 from harness.differential.counterexample import Counterexample, TraceStep, slug
-from harness.differential.observe import Answer, compare_answers, compare_disks
+from harness.differential.decoys import DECOY_CACHE, DECOY_DIR, DECOY_VARS, MISSING, NOT_A_DIR
+from harness.differential.observe import CACHE_FILE, Answer, compare_answers, compare_disks
 from harness.differential.options import ALLOW_CLASSES, DiffOptions, auto_allowed
-from harness.differential.side import Side
-from harness.differential.strategies import cache_file_bytes, keys, oauth_args, tokens
-from harness.exceptions import DiffSetupError, Divergence
+from harness.differential.side import DEFAULT_ENV, UMASK, Side
+from harness.differential.strategies import (
+    cache_file_bytes,
+    edit_steps,
+    keys,
+    oauth_args,
+    open_envs,
+    tokens,
+    umasks,
+)
+from harness.edits import describe_edit
+from harness.exceptions import DiffSetupError, Divergence, EditFailed
 from harness.pool import TesteePool
 from harness.sandbox import fast_sandbox_parent
+from harness.stepspec import Edit, build_edit
 from harness.testee import Testee
+
+# Where an edit may point the cache file: nowhere, at itself, at its directory, at a decoy.
+EDIT_LINK_TARGETS = ("missing.json", "token-cache.json", ".", f"../../{DECOY_CACHE}")
+EDITED = Answer(compared={"edit": "done"})
+
+
+def edit_of(*, step: Mapping[str, Any]) -> Edit:
+    """A generated `edit` step as an Edit (generated paths and targets are well formed;
+    apply_edit still confines every edit to the sandbox)."""
+
+    def keep(*, value: str, case_id: str, fld: str) -> str:
+        return value
+
+    def no_check(*, link: str, target: str, case_id: str, fld: str) -> None:
+        return None
+
+    return build_edit(raw=step, case_id="differential", fld="edit", relpath=keep,
+                      link_check=no_check)
 
 
 def _in_process(testee: Testee) -> bool:
     return testee.info().kind == "in-process"
+
+
+def _ignores_permissions(testee: Testee) -> bool:
+    """True when the testee runs as root with its capabilities (not confined by bwrap)."""
+    confined = getattr(testee, "confinement", "") == CONFINED_NOTE
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and not confined
 
 
 def _oracle_score(testee: Testee) -> int:
@@ -68,6 +105,10 @@ class Engine:
             auto_allowed(hellos=hellos) if options.auto_allow else frozenset()
         )
         self.ops = set(hellos[0].ops) & set(hellos[1].ops)
+        # Root in process ignores permission bits; root confined by bwrap (capabilities
+        # dropped) does not. Between two such sides a umask or mode that takes the owner's
+        # own rights away shows only that difference, so it is not generated.
+        self.same_privilege = len({_ignores_permissions(s.testee) for s in self.sides}) == 1
         self.vias = sorted(set(hellos[0].dual_store_via) & set(hellos[1].dual_store_via))
         self.expected_side = 1 if _oracle_score(b) > _oracle_score(a) else 0
         self._submit_order = sorted(range(2), key=lambda i: _in_process(self.sides[i].testee))
@@ -79,17 +120,57 @@ class Engine:
         # Per example:
         self.file: bytes | None = None
         self.trace: list[TraceStep] = []
+        self.env: dict[str, str | None] = dict(DEFAULT_ENV)
+        self.umask = UMASK
 
     # -- per example ---
-    def begin_example(self) -> None:
-        """Reset both sandboxes and the trace."""
+    def begin_example(
+        self, *, env: Mapping[str, str | None] | None = None, umask: int = UMASK
+    ) -> None:
+        """Reset both sandboxes and the trace; the example opens under env and umask."""
         self.test_cases += 1
         self.file = None
         self.trace = []
+        self.env = dict(DEFAULT_ENV if env is None else env)
+        self.umask = umask
         for side in self.sides:
-            side.reset()
+            side.reset(env=self.env, umask=umask)
         if self.on_test_case is not None:
             self.on_test_case(self.test_cases, self.failure is not None)
+
+    def edit(self, *, step: Mapping[str, Any]) -> None:
+        """Change the cache file on both sides between two operations (no reopen).
+
+        An edit that cannot apply (a chmod of a file that is not there) changes
+        nothing and is left out; one that applies on one side only is a divergence.
+        """
+        edit = edit_of(step=step)
+        try:
+            self.sides[0].edit(edit=edit)
+        except EditFailed:
+            return
+        try:
+            self.sides[1].edit(edit=edit)
+        except EditFailed as exc:
+            self._diverge([f"edit ({describe_edit(edit=edit)}) applied on "
+                           f"{self.names[0]}'s sandbox only: {exc}"])
+        self.steps += 1
+        self.trace.append(TraceStep(step=dict(step), answers=(EDITED, EDITED)))
+        disks = (self.sides[0].disk(), self.sides[1].disk())
+        diffs = compare_disks(a=disks[0], b=disks[1], names=self.names,
+                              ignore_expires_in="expires-in" in self.allowed)
+        if diffs:
+            self._diverge(diffs, disks=disks)
+
+    def _diverge(self, diffs: list[str], disks: Any = None) -> None:
+        if disks is None:
+            disks = (self.sides[0].disk(), self.sides[1].disk())
+        self.failure = Counterexample(
+            names=self.names, file=self.file, steps=tuple(self.trace), disks=disks,
+            diffs=tuple(diffs), expected_side=self.expected_side, env=self.env,
+            umask=self.umask,
+        )
+        raise Divergence(self.failure.render())
 
     def write_file(self, *, data: bytes) -> None:
         """Lay the same hand-edited file on both sides; earlier steps stop mattering."""
@@ -128,15 +209,7 @@ class Engine:
         if diffs:
             if "null-top-level" in self.allowed and self._null_file_crash(answers):
                 assume(False)  # documented Go panic: not a finding
-            self.failure = Counterexample(
-                names=self.names,
-                file=self.file,
-                steps=tuple(self.trace),
-                disks=disks,
-                diffs=tuple(diffs),
-                expected_side=self.expected_side,
-            )
-            raise Divergence(self.failure.render())
+            self._diverge(diffs, disks=disks)
         return answers
 
     def _null_file_crash(self, answers: tuple[Answer, Answer]) -> bool:
@@ -165,6 +238,14 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
     null_top = "null-top-level" not in engine.allowed
     token = tokens(expires_in=expires_in)
     files = cache_file_bytes(expires_in=expires_in, null_top_level=null_top)
+    # A mode set through a link to the cache directory would take its search right away.
+    targets = EDIT_LINK_TARGETS if engine.same_privilege else tuple(
+        t for t in EDIT_LINK_TARGETS if t != ".")
+    edits = edit_steps(path=CACHE_FILE, link_targets=targets,
+                       expires_in=expires_in, null_top_level=null_top,
+                       owner_rights_kept=not engine.same_privilege)
+    umask = umasks(owner_rights_kept=not engine.same_privilege)
+    envs = open_envs(home="home", variables=DECOY_VARS, values=(DECOY_DIR, MISSING, NOT_A_DIR))
     has = engine.ops.__contains__
     vias = engine.vias
 
@@ -185,9 +266,12 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
             answers = self._run({"op": "open", "path": None})
             self.opened = answers is not None and "ok" in answers[0].compared
 
-        @initialize(target=known, file=st.one_of(st.none(), files), key=keys())
-        def start(self, file: bytes | None, key: str) -> str:
-            engine.begin_example()
+        @initialize(target=known, file=st.one_of(st.none(), files), key=keys(),
+                    env=envs, umask=umask)
+        def start(
+            self, file: bytes | None, key: str, env: dict[str, str | None], umask: int
+        ) -> str:
+            engine.begin_example(env=env, umask=umask)
             if file is not None:
                 engine.write_file(data=file)
             self._open()
@@ -234,6 +318,18 @@ def build_machine(*, engine: Engine) -> type[RuleBasedStateMachine]:
         @rule()
         def reopen(self) -> None:
             self._open()
+
+        @precondition(lambda self: self.opened)
+        @rule(home=st.sampled_from([None, ""]))
+        def reopen_without_home(self, home: str | None) -> None:
+            # The default location with HOME unset or empty: Go fails, and no cache is open.
+            answers = self._run({"op": "open", "path": None, "env": {"HOME": home}})
+            self.opened = answers is not None and "ok" in answers[0].compared
+
+        @precondition(lambda self: self.opened)
+        @rule(step=edits)
+        def edit_between_operations(self, step: dict[str, Any]) -> None:
+            engine.edit(step=step)  # the cache stays open: the next op meets the change
 
         @rule(file=files)
         def write_file_and_reopen(self, file: bytes) -> None:

@@ -51,6 +51,7 @@ class DiskState:
     dir_mode: int | None
     listing: tuple[str, ...] | None
     problem: str | None = None  # what collection refused to read (a link out, a FIFO)
+    decoys: tuple[str, ...] = ()  # decoy paths changed since the side was laid out
 
 
 def read_disk(*, root: Path) -> DiskState:
@@ -133,5 +134,10 @@ def compare_disks(
         out.append(
             f"{CACHE_DIR}/: listing {names[0]}={list(a.listing or [])} "
             f"{names[1]}={list(b.listing or [])}"
+        )
+    if a.decoys != b.decoys:
+        out.append(
+            f"decoys (USERPROFILE/TMPDIR/XDG targets) changed: {names[0]}={list(a.decoys)} "
+            f"{names[1]}={list(b.decoys)}"
         )
     return out

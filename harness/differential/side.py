@@ -10,12 +10,14 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from harness import collect, scratch
 from harness.breaker import DEFAULT_MAX_TIMEOUTS, CircuitBreaker
 from harness.checks import normalise_message, normalise_result
+from harness.differential.decoys import decoy_changes, decoy_fingerprints, lay_out_decoys
 from harness.differential.observe import (
     CACHE_DIR,
     CACHE_FILE,
@@ -24,15 +26,29 @@ from harness.differential.observe import (
     DiskState,
     read_disk,
 )
+from harness.edits import apply_edit
 from harness.exceptions import TesteeFailure, TesteeTimeout
 from harness.protocol import Response, Success, step_request
 from harness.sandbox import remove_tree
+from harness.stepspec import Edit
 from harness.testee import Testee
 
 UMASK = 0o022
+DEFAULT_ENV: Mapping[str, str | None] = {"HOME": "home"}
 
-# A cache directory's contents: file name → bytes; None when the directory does not exist.
-DirSnapshot = dict[str, bytes] | None
+
+@dataclass(frozen=True)
+class Entry:
+    """One name in the cache directory as a snapshot keeps it (edits make links and dirs)."""
+
+    kind: str  # file, link, dir
+    data: bytes = b""
+    target: str = ""
+    mode: int = 0o600
+
+
+# A cache directory's contents: name → entry; None when the directory does not exist.
+DirSnapshot = dict[str, Entry | bytes] | None
 
 
 class _Unknown:
@@ -58,6 +74,11 @@ class Side:
         self.home = self.root / "home"
         self.cache_dir = self.root / CACHE_DIR
         self.requests = 0
+        # The example's env (sandbox-relative, as in a spec case) and umask.
+        self.spec_env: dict[str, str | None] = dict(DEFAULT_ENV)
+        self.umask = UMASK
+        lay_out_decoys(root=self.root)
+        self._decoys = decoy_fingerprints(root=self.root)
         # The cache directory as last observed, so a step needs no snapshot read first.
         self._known: DirSnapshot | _Unknown = _UNKNOWN
 
@@ -66,12 +87,17 @@ class Side:
         """The implementation's name."""
         return self.testee.name
 
-    def env(self) -> dict[str, str | None]:
-        """The environment every `open` applies: HOME inside the sandbox."""
-        return {"HOME": str(self.home)}
+    def env(self, *, extra: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
+        """The environment an `open` applies: the example's, with a step's own `env` over it,
+        as absolute paths."""
+        merged = {**self.spec_env, **(extra or {})}
+        return {k: (v if v is None or v == "" else str(self.root / v)) for k, v in merged.items()}
 
-    def reset(self) -> None:
-        """Empty the sandbox (fresh home/) and start a new case on the testee."""
+    def reset(
+        self, *, env: Mapping[str, str | None] | None = None, umask: int = UMASK
+    ) -> None:
+        """Empty the sandbox (fresh home/, pristine decoys) and start a new case on the
+        testee under the example's env (sandbox-relative values) and umask."""
         with contextlib.suppress(Exception):
             self.testee.end_case()
         if not _empty_home(self.home):
@@ -79,16 +105,28 @@ class Side:
                 remove_tree(root=self.home)
             self.home.mkdir(mode=0o755)
             os.chmod(self.home, 0o755)
+        if decoy_changes(before=self._decoys, after=decoy_fingerprints(root=self.root)):
+            lay_out_decoys(root=self.root)
+            self._decoys = decoy_fingerprints(root=self.root)
+        self.spec_env = dict(DEFAULT_ENV if env is None else env)
+        self.umask = umask
         self._known = None
         if self._breaker.reason(impl=self.name) is None:  # a broken side starts nothing
-            self.testee.begin_case(env=self.env(), umask=UMASK)
+            self.testee.begin_case(env=self.env(), umask=self.umask)
+
+    def edit(self, *, edit: Edit) -> None:
+        """Perform an `edit` step in this sandbox (the testee is not told)."""
+        self._known = _UNKNOWN
+        apply_edit(edit=edit, root=self.root)
 
     def write_cache_file(self, *, data: bytes) -> None:
         """Lay down a hand-edited file where the default location points.
 
-        Whatever the testee left there (a link out, a FIFO) is replaced, never written through.
+        Whatever the testee or an edit left there (a link out, a FIFO, a directory) is
+        replaced, never written through.
         """
         collect.ensure_dir(root=self.root, rel=CACHE_DIR, mode=0o700)
+        collect.remove_entry(root=self.root, rel=CACHE_FILE)
         collect.write_file(root=self.root, rel=CACHE_FILE, data=data, mode=0o600)
         self._known = _UNKNOWN  # other files may be in the directory
 
@@ -98,7 +136,10 @@ class Side:
         Crashes and timeouts, whether raised sending or waiting, become answers.
         """
         fields = {k: v for k, v in step.items() if k not in ("op", "expect")}
-        req = step_request(op=str(step["op"]), fields=fields, env=self.env(), umask=UMASK)
+        extra = step.get("env") if step.get("op") == "open" else None
+        req = step_request(
+            op=str(step["op"]), fields=fields, env=self.env(extra=extra), umask=self.umask
+        )
         broken = self._breaker.reason(impl=self.name)
         if broken is not None:
             gone = Answer(compared={"crash": "broken"}, detail=broken)
@@ -106,7 +147,7 @@ class Side:
         self.requests += 1
         try:
             if not self.testee.alive():  # restart after a crash in an earlier step
-                self.testee.begin_case(env=self.env(), umask=UMASK)
+                self.testee.begin_case(env=self.env(), umask=self.umask)
             wait = self.testee.submit(req=req)
         except TesteeFailure as exc:
             failed = self._count(_broken_answer(exc))
@@ -139,10 +180,11 @@ class Side:
         return Answer(compared={"error": resp.kind, "message": message})
 
     def disk(self) -> DiskState:
-        """The sandbox's cache file and directory now."""
+        """The sandbox's cache file and directory now, and any decoy that changed."""
         state = read_disk(root=self.root)
         self._known = _snapshot_of(state)
-        return state
+        changed = decoy_changes(before=self._decoys, after=decoy_fingerprints(root=self.root))
+        return replace(state, decoys=changed) if changed else state
 
     def restore(self, *, snapshot: DirSnapshot) -> None:
         """Put the cache directory back as it was (after the other side said unsupported)."""
@@ -155,19 +197,30 @@ class Side:
             if name not in snapshot:
                 with contextlib.suppress(OSError):
                     collect.remove_entry(root=self.root, rel=f"{CACHE_DIR}/{name}")
-        for name, data in snapshot.items():
-            collect.write_file(root=self.root, rel=f"{CACHE_DIR}/{name}", data=data, mode=0o600)
+        for name, value in snapshot.items():
+            # Plain bytes are a 0600 file, as snapshots held before links and modes did.
+            entry = value if isinstance(value, Entry) else Entry(kind="file", data=value)
+            _put(root=self.root, rel=f"{CACHE_DIR}/{name}", entry=entry)
         self._known = _UNKNOWN
 
     def snapshot(self) -> DirSnapshot:
-        """Bytes of every regular file in the cache directory (None: no directory).
+        """Every entry of the cache directory: bytes and mode, link targets, directories
+        (None: no directory).
 
         Taken from the last observation when that saw everything (no other
         files than the cache file); read from disk, confined, otherwise.
         """
         if not isinstance(self._known, _Unknown):
             return None if self._known is None else dict(self._known)
-        return collect.read_regular_files(root=self.root, rel=CACHE_DIR)
+        listing = collect.read_dir(root=self.root, rel=CACHE_DIR)
+        if listing.listing is None or listing.problem is not None:
+            return None
+        out: dict[str, Entry | bytes] = {}
+        for name in listing.listing:
+            entry = _entry(root=self.root, rel=f"{CACHE_DIR}/{name}")
+            if entry is not None:
+                out[name] = entry
+        return out
 
     def close(self) -> None:
         """Stop the testee and remove the sandbox."""
@@ -175,6 +228,30 @@ class Side:
             self.testee.end_case()
         self.testee.close()
         scratch.remove_dir(path=self.root)
+
+
+def _entry(*, root: Path, rel: str) -> Entry | None:
+    """One cache-directory entry as a snapshot keeps it, read without following it out."""
+    state = collect.read_file(root=root, rel=rel, follow_links=False)
+    if state.file_type == "symlink":
+        return Entry(kind="link", target=state.link_target or "")
+    if state.file_type == "directory":
+        return Entry(kind="dir", mode=state.mode or 0o700)
+    if state.file_type == "regular" and state.content is not None and state.problem is None:
+        return Entry(kind="file", data=state.content, mode=state.mode or 0o600)
+    return None  # a FIFO, a device, something unreadable: not restored
+
+
+def _put(*, root: Path, rel: str, entry: Entry) -> None:
+    """Recreate one snapshot entry, whatever is at rel now (removed first, never followed)."""
+    collect.remove_entry(root=root, rel=rel)
+    if entry.kind == "link":
+        # The cache directory was just made a real directory inside the sandbox.
+        os.symlink(entry.target, root / rel)
+    elif entry.kind == "dir":
+        collect.ensure_dir(root=root, rel=rel, mode=entry.mode)
+    else:
+        collect.write_file(root=root, rel=rel, data=entry.data, mode=entry.mode)
 
 
 def _snapshot_of(state: DiskState) -> DirSnapshot | _Unknown:
@@ -187,8 +264,9 @@ def _snapshot_of(state: DiskState) -> DirSnapshot | _Unknown:
         state.listing == (CACHE_NAME,)
         and state.file_type == "regular"
         and state.content is not None
+        and state.file_mode is not None
     ):
-        return {CACHE_NAME: state.content}
+        return {CACHE_NAME: Entry(kind="file", data=state.content, mode=state.file_mode)}
     return _UNKNOWN
 
 

@@ -12,6 +12,7 @@ The hypothesis profiles live in harness.profiles (light, for the command line).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -30,6 +31,7 @@ __all__ = [
     "TOKEN_FIELDS",
     "account_keys",
     "cache_file_bytes",
+    "edit_steps",
     "expires_in_values",
     "expiry_strings",
     "field_name_variants",
@@ -38,8 +40,10 @@ __all__ = [
     "keys",
     "nasty_text",
     "oauth_args",
+    "open_envs",
     "operations",
     "tokens",
+    "umasks",
 ]
 
 # Characters whose encoding differs between Go and naive JSON encoders: HTML
@@ -665,3 +669,58 @@ def operations(
             )
         )
     return st.one_of(*choices)
+
+
+# -- the environment an example opens under, and edits between operations -----------------
+
+# The usual three first (shrinking leads to 022), then ones that narrow or open up.
+UMASKS = (0o022, 0o077, 0o027, 0o000, 0o002, 0o007, 0o277, 0o077)
+
+
+@cache
+def umasks(*, owner_rights_kept: bool = False) -> st.SearchStrategy[int]:
+    """Umasks an example's opens run under; mostly 022. `owner_rights_kept` leaves out
+    the ones that take the owner's own bits away (0277)."""
+    chosen = [u for u in UMASKS if not (owner_rights_kept and u & 0o700)]
+    return st.one_of(st.just(0o022), st.sampled_from(chosen))
+
+
+def open_envs(
+    *, home: str, variables: Sequence[str], values: Sequence[str]
+) -> st.SearchStrategy[dict[str, str | None]]:
+    """Spec-style `env` for an example's opens (sandbox-relative values): HOME is `home`,
+    and every one of `variables` is unset (None, first: shrinking leads there), empty, or
+    one of `values`. Every variable is always present, so nothing leaks in from the
+    process that runs the testee. (Opens without HOME are steps of their own.)"""
+    choice = st.sampled_from([None, *values, ""])
+    names = tuple(variables)
+    return st.tuples(*[choice] * len(names)).map(
+        lambda vals: {"HOME": home, **dict(zip(names, vals, strict=True))}
+    )
+
+
+EDIT_MODES = ("0644", "0400", "0640", "0600", "0000")
+
+
+@cache
+def edit_steps(
+    *,
+    path: str,
+    link_targets: tuple[str, ...],
+    expires_in: bool = True,
+    null_top_level: bool = True,
+    owner_rights_kept: bool = False,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """`edit` steps (docs/spec-format.md) on `path`: new bytes, a mode, a symlink, removal,
+    or a directory in its place. `owner_rights_kept` leaves out modes without the owner's
+    read and write bits (0000)."""
+    files = cache_file_bytes(expires_in=expires_in, null_top_level=null_top_level)
+    modes = [m for m in EDIT_MODES if not (owner_rights_kept and int(m, 8) & 0o400 == 0)]
+    return st.one_of(
+        files.map(lambda b: {"op": "edit", "path": path,
+                             "base64": base64.b64encode(b).decode("ascii")}),
+        st.sampled_from(modes).map(lambda m: {"op": "edit", "path": path, "mode": m}),
+        st.sampled_from(link_targets).map(lambda t: {"op": "edit", "path": path, "symlink": t}),
+        st.just({"op": "edit", "path": path, "remove": True}),
+        st.just({"op": "edit", "path": path, "directory": True}),
+    )

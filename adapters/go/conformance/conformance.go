@@ -93,6 +93,7 @@ func Serve(t Testee, in io.Reader, out io.Writer) error {
 	if t.Lock {
 		t.Open = LockedOpen(t.Open)
 	}
+	ignoreFileSizeSignal()
 	s := &server{testee: t}
 	r := bufio.NewReader(in)
 	w := bufio.NewWriter(out)
@@ -120,15 +121,22 @@ func Serve(t Testee, in io.Reader, out io.Writer) error {
 }
 
 type request struct {
-	ID    json.RawMessage    `json:"id"`
-	Op    string             `json:"op"`
-	Path  *string            `json:"path"`
-	Env   map[string]*string `json:"env"`
-	Umask *int               `json:"umask"`
-	Key   *string            `json:"key"`
-	Token *wireToken         `json:"token"`
-	Arg   Arg                `json:"arg"`
-	Via   string             `json:"via"`
+	ID     json.RawMessage    `json:"id"`
+	Op     string             `json:"op"`
+	Path   *string            `json:"path"`
+	Env    map[string]*string `json:"env"`
+	Umask  *int               `json:"umask"`
+	Key    *string            `json:"key"`
+	Token  *wireToken         `json:"token"`
+	Arg    Arg                `json:"arg"`
+	Via    string             `json:"via"`
+	Limits *limits            `json:"limits"`
+}
+
+// limits are applied by the testee to itself for one request (protocol
+// "limits"); FileSize is RLIMIT_FSIZE in bytes.
+type limits struct {
+	FileSize *int64 `json:"file_size"`
 }
 
 type errorBody struct {
@@ -162,7 +170,7 @@ func (s *server) handle(line []byte, w io.Writer) (done bool, err error) {
 	if err := json.Unmarshal(line, &req); err != nil {
 		opErr = fmt.Errorf("bad request: %w", err)
 	} else {
-		result, opErr = s.dispatch(&req)
+		result, opErr = withLimits(req.Limits, func() (any, error) { return s.dispatch(&req) })
 	}
 	resp := response{ID: head.ID, OK: opErr == nil, Result: result}
 	if opErr != nil {
@@ -242,6 +250,7 @@ func (s *server) hello() any {
 		"version":        s.testee.Version,
 		"ops":            ops,
 		"dual_store_via": vias,
+		"limits":         limitKinds,
 		"runtime":        runtime.Version(),
 		// The toolchain decides encoding/json's texts and what it accepts;
 		// the harness picks per-toolchain expectations by it.
