@@ -118,3 +118,7 @@ class Divergence(HarnessError, AssertionError):
 
 class InvalidJobCount(HarnessError, ValueError):
     """A negative --jobs."""
+
+
+class KnownListError(HarnessError, ValueError):
+    """A known-divergences file (`diff --known FILE`) cannot be read."""

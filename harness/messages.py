@@ -53,7 +53,7 @@ def _types(expr: str) -> str:
     return _QUALIFIED.sub(TYPE_PLACEHOLDER, expr)
 
 
-def json_field_path(path: str) -> str:
+def json_field_path(*, path: str) -> str:
     """`fileEntry.tokens.Token.access_token` → `tokens.access_token`.
 
     encoding/json names the struct type holding the field first, then the
@@ -72,7 +72,7 @@ def json_field_path(path: str) -> str:
 
 def go_types_form(*, message: str) -> str:
     """The message with Go type and package names removed (the `go-types` class)."""
-    message = _STRUCT_FIELD.sub(lambda m: f"Go struct field {json_field_path(m.group(1))}",
+    message = _STRUCT_FIELD.sub(lambda m: f"Go struct field {json_field_path(path=m.group(1))}",
                                 message)
     return _OF_TYPE.sub(lambda m: f"{m.group(1)} type {_types(m.group(2))}", message)
 

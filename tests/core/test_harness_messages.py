@@ -32,9 +32,9 @@ COPY_FIELD = ("load: parse: json: cannot unmarshal number into Go struct field "
 
 def test_struct_field_paths_reduce_to_json_keys() -> None:
     """The issue's example: an embedded-struct hop and the holding type's name go."""
-    assert json_field_path("fileEntry.tokens.Token.access_token") == "tokens.access_token"
-    assert json_field_path("Token.tokens.access_token") == "tokens.access_token"
-    assert json_field_path("tokenCacheFile.version") == "version"
+    assert json_field_path(path="fileEntry.tokens.Token.access_token") == "tokens.access_token"
+    assert json_field_path(path="Token.tokens.access_token") == "tokens.access_token"
+    assert json_field_path(path="tokenCacheFile.version") == "version"
     assert go_types_form(message=SDK_FIELD) == go_types_form(message=COPY_FIELD)
     assert messages_match(expected=SDK_FIELD, obtained=COPY_FIELD, mode="go-types")
     assert not messages_match(expected=SDK_FIELD, obtained=COPY_FIELD, mode="strict")
@@ -77,6 +77,7 @@ def _failed(run: RunResult) -> list[str]:
     return [r.case_id for r in run.results if r.impl == "renamed" and r.outcome.unexpected]
 
 
+@pytest.mark.slow
 def test_renamed_types_fail_strict_and_pass_go_types() -> None:
     """A build naming Go types differently fails only in messages, and passes under go-types."""
     strict = _run(session=TypeRenamingSession)
@@ -94,6 +95,7 @@ def test_renamed_types_fail_strict_and_pass_go_types() -> None:
     assert _failed(_run(session=TypeRenamingSession, strict=False)) == []
 
 
+@pytest.mark.slow
 def test_go_types_still_catches_a_reworded_message() -> None:
     """A message changed beyond type names still fails under go-types, and is not type-only."""
     run = _run(session=RewordedSession, messages="go-types", substring="errors.lookup.")
@@ -102,6 +104,7 @@ def test_go_types_still_catches_a_reworded_message() -> None:
     assert "go-types messages" in render_terminal(run=run)
 
 
+@pytest.mark.slow
 def test_cli_messages_option_and_its_alias(capsys: pytest.CaptureFixture[str]) -> None:
     """`--messages go-types|off|strict` parse; `--no-strict-messages` is `--messages off`."""
     base = ["run", "--root", str(REPO), "--no-go", "-k", "errors.lookup.missing-key"]
@@ -110,3 +113,15 @@ def test_cli_messages_option_and_its_alias(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         main([*base, "--messages", "loose"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_html_groups_message_only_differences_apart() -> None:
+    """The HTML page lists message-only failures under their own heading."""
+    from harness.report.html import render_html
+
+    page = render_html(run=_run(session=TypeRenamingSession))
+    assert '<h3 id="message-only">Differences only in error messages (' in page
+    failures = page.split('<h2 id="failures">', 1)[1].split('<h3 id="message-only">', 1)[0]
+    assert 'class="detail"' not in failures  # no failure in behaviour before the group
+    assert "only in Go type names (they pass with --messages go-types)" in page

@@ -6,6 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from harness.data import CaseResult, DataLoss, ImplInfo, Outcome, RunResult
 from harness.paths import ProjectPaths
 from harness.report.html import render_html
@@ -74,6 +76,7 @@ def test_golden_cases_pinning_lossy_behaviour_carry_the_tag() -> None:
     assert all((c.data_loss is None) == ("data-loss" not in c.tags) for c in cases.values())
 
 
+@pytest.mark.slow
 def test_a_real_run_warns_about_the_data_loss_the_reference_pins() -> None:
     """`run` over the unknown-field cases lists that loss for the reference in its summary."""
     run = execute_run(config=RunConfig(paths=ProjectPaths.at(root=REPO), use_go=False,
