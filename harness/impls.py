@@ -141,12 +141,16 @@ def select_impls(
         for name, argv in (parse_impl_arg(text=text) for text in extra)
     ]
 
-    def wanted(name: str) -> bool:
-        return (not only or name in only) and name not in skip
-
     go_dirs = gobuild.find_testee_dirs(repo_root=repo_root) if use_go else []
     # Newest release first, each with the machine's Go and then each extra toolchain.
     go_names = gobuild.column_names(repo_root=repo_root) if use_go else []
+    opt_in = {n for n in go_names if gobuild.opt_in(name=n)}
+
+    def wanted(name: str) -> bool:
+        if name in opt_in:  # a worked example, not a column: only when named
+            return name in only and name not in skip
+        return (not only or name in only) and name not in skip
+
     references = reference_names()
     known = [*references, *go_names]
     for name, _ in extras:
