@@ -111,11 +111,16 @@ class GoTestee(SubprocessTestee):
         self._builds = builds
 
     def start(self) -> None:
+        self.built_command()
+        super().start()
+
+    def built_command(self) -> tuple[str, ...]:
+        """Build (or reuse) the binary; its command (NotBuildable when it cannot be had)."""
         built = self._builds.get(name=self.name)
         if isinstance(built, gobuild.GoUnavailable):
             raise NotBuildable(built.reason)
         self.command, self.source = built.command, str(built.source)
-        super().start()
+        return self.command
 
 
 def select_impls(

@@ -38,7 +38,7 @@ from harness.differential.known import KnownUse, merge_seen
 from harness.differential.options import DiffOptions
 from harness.differential.run import DiffResult, ExampleCounts, run_diff, run_settings
 from harness.differential.search import Finding, SharedFindings
-from harness.exceptions import DiffSetupError, InvalidJobCount
+from harness.exceptions import DiffSetupError, InvalidJobCount, TesteeFailure
 from harness.interrupt import Interrupted
 from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
 
@@ -72,9 +72,17 @@ class TesteeRecipe:
 def recipe_of(*, testee: Testee) -> TesteeRecipe:
     """The recipe that rebuilds `testee` in another process; DiffSetupError if none can."""
     if isinstance(testee, SubprocessTestee):
+        # A Go testee is built on first start: the workers need its binary's command
+        # (without it a recipe with no command would rebuild the in-process reference).
+        try:
+            command = testee.built_command()
+        except TesteeFailure as exc:
+            raise DiffSetupError(f"{testee.name} did not start: {exc}") from exc
+        if not command:
+            raise DiffSetupError(f"{testee.name}: no command to start it with in a worker")
         return TesteeRecipe(
-            name=testee.name, command=testee.command, timeout=testee.timeout,
-            source=testee.source, confine_mode=testee.confine_mode,
+            name=testee.name, command=command, timeout=testee.timeout, source=testee.source,
+            confine_mode=testee.confine_mode,
         )
     if isinstance(testee, InProcessTestee):
         factory = testee.session_factory  # None means the reference

@@ -171,3 +171,24 @@ def test_two_jobs_find_all_three_planted_bugs_once_each(tmp_path: Path) -> None:
     assert len(list((tmp_path / "cases").iterdir())) == len(texts)
     found = [f.found_after for f in result.merged.findings]
     assert found == sorted(found) and all(0 < t < result.merged.seconds for t in found)
+
+
+@pytest.mark.go
+def test_a_go_testee_built_on_first_start_crosses_to_the_workers_as_its_binary() -> None:
+    """recipe_of builds a lazily built Go testee first, so the workers run the Go binary
+    (a recipe without a command would rebuild the in-process reference under Go's name)."""
+    from harness.impls import select_impls
+    from harness.options import require_go_default
+
+    repo = Path(__file__).resolve().parents[2]
+    selection = select_impls(repo_root=repo, only=("go-sdk@v0.129.0",))
+    if not selection.testees:
+        why = "; ".join(u.unavailable or "" for u in selection.unavailable)
+        if require_go_default():
+            pytest.fail(f"go-sdk@v0.129.0 unavailable but Go is required: {why}")
+        pytest.skip(f"go-sdk@v0.129.0 unavailable: {why}")
+    [go] = selection.testees
+    recipe = recipe_of(testee=go)
+    assert recipe.command and Path(recipe.command[0]).is_file(), recipe
+    built = recipe.build()
+    assert isinstance(built, SubprocessTestee) and built.command == recipe.command
