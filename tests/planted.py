@@ -166,6 +166,19 @@ class StaleIndexSession(Session):
         return super().handle(request)
 
 
+class StaleLookupIndexSession(StaleIndexSession):
+    """StaleIndexSession whose lookups trust the index too: a key outside it (one only a
+    hand-edited file holds, common keys spared) is answered not found."""
+
+    def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        key = request.get("key")
+        if (request.get("op") == "lookup" and isinstance(key, str)
+                and key not in self.index and key not in _COMMON_KEYS):
+            return {"id": request.get("id"), "ok": False,
+                    "error": {"kind": "not_found", "message": "token not found"}}
+        return super().handle(request)
+
+
 def three_bugs_testee(*, name: str = "three-bugs") -> InProcessTestee:
     """The reference with three independent planted bugs (ThreeBugsSession)."""
     return InProcessTestee(name=name, session_factory=ThreeBugsSession)

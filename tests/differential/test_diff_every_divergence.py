@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from planted import StaleIndexSession, ThreeBugsSession, TypeRenamingSession, three_bugs_testee
+from planted import (
+    StaleLookupIndexSession,
+    ThreeBugsSession,
+    TypeRenamingSession,
+    three_bugs_testee,
+)
 
 from harness.cli import main
 from harness.data import Outcome
@@ -185,17 +190,20 @@ def test_a_malformed_known_line_names_file_and_line() -> None:
 
 @pytest.mark.slow
 def test_lookups_and_deletes_draw_keys_of_hand_edited_files(tmp_path: Path) -> None:
-    """A bug only a delete of a key that a hand-edited file holds can show is found."""
+    """A bug only a lookup or a delete of a key that a hand-edited file holds can show is found."""
+    # Stops at the first divergence; the bound leaves room for an unlucky stream (a session's
+    # other modules shift hypothesis's draws, harness/differential/strategies.py's tests say how).
     result = run_diff(
         a=InProcessTestee(name="reference"),
-        b=InProcessTestee(name="stale", session_factory=StaleIndexSession),
-        options=DiffOptions(examples=400, out_dir=tmp_path, max_divergences=1),
+        b=InProcessTestee(name="stale", session_factory=StaleLookupIndexSession),
+        options=DiffOptions(examples=1500, out_dir=tmp_path, max_divergences=1),
     )
-    assert [f.signature.text for f in result.findings] == [
-        "delete: file bytes at tokens.* (structure)"
-    ], result.render()
+    assert [f.signature.text for f in result.findings] in (
+        ["delete: file bytes at tokens.* (structure)"],
+        ["lookup: response kind ok/not_found"],
+    ), result.render()
     cx = result.findings[0].counterexample
-    assert cx.file is not None and cx.steps[-1].step["op"] == "delete"
+    assert cx.file is not None and cx.steps[-1].step["op"] in ("delete", "lookup")
     assert cx.steps[-1].step["key"] in keys_in_file(data=cx.file)
 
 
