@@ -7,7 +7,7 @@ started, workers spawned) to the first example that diverged ("found") and to
 the shrunk spec case ("reported"). Medians over the seeds; a run that spends its
 examples without finding the bug counts as not found.
 
-`--harness-root DIR` runs the same against another checkout's harness (the
+`--compare-root DIR` (benchmarks/run.py) runs the same against another checkout's harness (the
 planted bugs stay this checkout's), for before/after figures: with a harness
 that predates the per-signature search there is no "found" time on two jobs,
 only the time the merged run reports.
@@ -47,11 +47,35 @@ def _worker(*, bug: str, seed: int, jobs: int, examples: int) -> dict[str, Any]:
     """One run (in this process): import the harness found on sys.path, diff, time it."""
     sys.path.remove(str(Path(__file__).resolve().parent))  # run as a script: not benchmarks/
     sys.path.append(str(TESTS))
-    import planted
+    import atexit
+    import importlib
+    import shutil
 
-    from harness import diff_engine
-    from harness.differential import DiffOptions, run_diff
     from harness.testee import InProcessTestee
+
+    try:  # this tree: the harness/differential/ package (issue 9)
+        diff_engine: Any = importlib.import_module("harness.differential.engine")
+        run_module: Any = importlib.import_module("harness.differential.run")
+        parallel: Any = importlib.import_module("harness.differential.parallel")
+        DiffOptions: Any = importlib.import_module("harness.differential.options").DiffOptions
+    except ImportError:  # an older checkout (--compare-root): flat modules
+        diff_engine = importlib.import_module("harness.diff_engine")
+        run_module = importlib.import_module("harness.differential")
+        parallel = importlib.import_module("harness.diff_parallel")
+        DiffOptions = run_module.DiffOptions
+        # this checkout's tests/planted.py imports the strategies from their new place; a copy
+        # that imports them from the old one goes first on sys.path (spawned --jobs workers
+        # inherit sys.path, so they load the same copy)
+        shim = Path(tempfile.mkdtemp(prefix="find-planted-"))
+        text = (TESTS / "planted.py").read_text(encoding="utf-8")
+        (shim / "planted.py").write_text(
+            text.replace("harness.differential.strategies", "harness.strategies"),
+            encoding="utf-8",
+        )
+        sys.path.insert(0, str(shim))
+        atexit.register(shutil.rmtree, shim, True)
+    run_diff = run_module.run_diff
+    planted: Any = importlib.import_module("planted")  # this checkout's tests/planted.py
 
     session = getattr(planted, PLANTED[bug][0])
     options: dict[str, Any] = {"examples": examples, "seed": seed}
@@ -70,7 +94,7 @@ def _worker(*, bug: str, seed: int, jobs: int, examples: int) -> dict[str, Any]:
             raise
 
     if jobs == 1 and not hasattr(diff_engine.Engine, "settle"):
-        diff_engine.Engine.step = timed_step  # type: ignore[method-assign]
+        diff_engine.Engine.step = timed_step
     with tempfile.TemporaryDirectory(prefix="find-") as out:
         opts = DiffOptions(out_dir=Path(out), **options)
         a = InProcessTestee(name="reference")
@@ -79,9 +103,7 @@ def _worker(*, bug: str, seed: int, jobs: int, examples: int) -> dict[str, Any]:
         if jobs == 1:
             result: Any = run_diff(a=a, b=b, options=opts)
         else:
-            from harness.diff_parallel import run_diff_parallel
-
-            result = run_diff_parallel(a=a, b=b, options=opts, jobs=jobs)
+            result = parallel.run_diff_parallel(a=a, b=b, options=opts, jobs=jobs)
         wall = time.monotonic() - started
     merged = getattr(result, "merged", result)
     findings = getattr(merged, "findings", None)
