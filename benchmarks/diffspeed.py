@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from benchmarks.common import GO_YARDSTICK, REPO_ROOT, BenchEnv
@@ -19,8 +21,11 @@ _SUMMARY = re.compile(
 _TEST_CASES = re.compile(r"hypothesis ran (?P<test_cases>\d+) test cases")
 
 
-def _harness(args: list[str], *, env: BenchEnv, timeout: float) -> subprocess.CompletedProcess[str]:
+def _harness(args: list[str], *, env: BenchEnv, timeout: float,
+             root: Path | None = None) -> subprocess.CompletedProcess[str]:
     child = env.child_env() | {"TOKENCACHE_COMPAT_ROOT": str(REPO_ROOT)}
+    if root is not None:  # another checkout's harness, this checkout's cases and testees
+        child["PYTHONPATH"] = str(root)
     # cwd in the sandbox: counterexamples, if any, land there and not in the repo.
     return subprocess.run(
         [sys.executable, "-m", "harness", *args], env=child, cwd=env.fresh_dir(prefix="diff-"),
@@ -28,10 +33,14 @@ def _harness(args: list[str], *, env: BenchEnv, timeout: float) -> subprocess.Co
     )
 
 
-def _once(args: list[str], *, env: BenchEnv) -> dict[str, Any]:
-    """One `diff` run, parsed."""
+def _once(args: list[str], *, env: BenchEnv, with_json: bool = False,
+          root: Path | None = None) -> dict[str, Any]:
+    """One `diff` run, parsed (from `--json` when the harness has it: unrounded times)."""
+    report = env.fresh_dir(prefix="diffjson-") / "diff.json"
+    if with_json:
+        args = [*args, "--json", str(report)]
     start = time.perf_counter()
-    done = _harness(args, env=env, timeout=1800)
+    done = _harness(args, env=env, timeout=1800, root=root)
     wall = time.perf_counter() - start
     m = _SUMMARY.search(done.stdout)
     result: dict[str, Any] = {
@@ -47,14 +56,23 @@ def _once(args: list[str], *, env: BenchEnv) -> dict[str, Any]:
     n = int(m["examples"])
     cases = _TEST_CASES.search(done.stdout)
     test_cases = int(cases["test_cases"]) if cases else n
+    seconds, steps = float(m["seconds"]), int(m["steps"])  # rounded to 0.1 s in the summary
+    rejected: dict[str, int] = {}
+    if with_json and report.is_file():
+        doc = json.loads(report.read_text())
+        n, test_cases, steps = doc["examples"], doc["test_cases"], doc["steps"]
+        seconds = float(doc["seconds"])
+        rejected = {k: int(doc.get(k, 0)) for k in ("rejected", "invalid", "overrun")}
     result |= {
         "examples": n,  # valid examples only
         "test_cases": test_cases,
-        "steps": int(m["steps"]),
-        "in_run_seconds": float(m["seconds"]),
-        "examples_per_second": n / float(m["seconds"]) if float(m["seconds"]) else 0.0,
+        "steps": steps,
+        "in_run_seconds": seconds,
+        "seconds_unrounded": with_json,
+        "examples_per_second": n / seconds if seconds else 0.0,
         "examples_per_second_wall": n / wall,
-        "steps_per_test_case": int(m["steps"]) / test_cases if test_cases else 0.0,
+        "steps_per_test_case": steps / test_cases if test_cases else 0.0,
+        **rejected,
     }
     return result
 
@@ -70,44 +88,65 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(
     *, env: BenchEnv, examples: int, seed: int = 1, jobs: tuple[int, ...] = (1, 2),
-    repeats: int = 3,
+    repeats: int = 3, compare_root: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the diff `repeats` times per job count, alternating; the median run of each.
+    """Run the diff `repeats` times per job count (and harness), alternating; the median run.
 
-    The top-level figures are the first job count's (one process, as before);
-    `by_jobs` holds every job count's median run.
+    The top-level figures are this checkout's first job count (one process, as before);
+    `by_jobs` holds every job count's median run, `compared` the other checkout's.
     """
-    help_run = _harness(["diff", "--help"], env=env, timeout=60)
-    if help_run.returncode != 0:
-        return {
-            "available": False,
-            "reason": "`tokencache-compat diff` is not available: "
-            + (help_run.stderr.strip().splitlines() or ["no output"])[-1],
-        }
-    args = ["diff", "reference", GO_YARDSTICK]
-    if "--examples" in help_run.stdout:
-        args += ["--examples", str(examples)]
-    if "--seed" in help_run.stdout:
-        args += ["--seed", str(seed)]
-    has_jobs = "--jobs" in help_run.stdout
-    if not has_jobs:
-        jobs = jobs[:1]
-    runs: dict[int, list[dict[str, Any]]] = {j: [] for j in jobs}
-    # Alternated, so a change of load on the machine hits every job count alike.
+    roots: dict[str, Path | None] = {"this checkout": None}
+    if compare_root is not None:
+        roots["compared"] = compare_root
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    flags: dict[str, tuple[list[str], bool, tuple[int, ...]]] = {}
+    for label, root in roots.items():
+        help_run = _harness(["diff", "--help"], env=env, timeout=60, root=root)
+        if help_run.returncode != 0:
+            return {
+                "available": False,
+                "reason": f"`tokencache-compat diff` is not available ({label}): "
+                + (help_run.stderr.strip().splitlines() or ["no output"])[-1],
+            }
+        args = ["diff", "reference", GO_YARDSTICK]
+        if "--examples" in help_run.stdout:
+            args += ["--examples", str(examples)]
+        if "--seed" in help_run.stdout:
+            args += ["--seed", str(seed)]
+        has_jobs = "--jobs" in help_run.stdout
+        flags[label] = (args, "--json" in help_run.stdout, jobs if has_jobs else jobs[:1])
+    # Alternated, so a change of load on the machine hits every variant alike.
     for _ in range(max(1, repeats)):
         for j in jobs:
-            runs[j].append(_once([*args, "--jobs", str(j)] if has_jobs else args, env=env))
-    by_jobs = {str(j): _median_run(r) for j, r in runs.items()}
-    return by_jobs[str(jobs[0])] | {"by_jobs": by_jobs}
+            for label, root in roots.items():
+                args, has_json, allowed = flags[label]
+                if j not in allowed:
+                    continue
+                command = [*args, "--jobs", str(j)] if len(allowed) > 1 else args
+                runs.setdefault((label, j), []).append(
+                    _once(command, env=env, with_json=has_json, root=root))
+    by_jobs = {str(j): _median_run(r) for (label, j), r in runs.items() if label == "this checkout"}
+    out = by_jobs[str(jobs[0])] | {"by_jobs": by_jobs}
+    if compare_root is not None:
+        out["compared"] = {
+            "harness_root": str(compare_root),
+            "by_jobs": {str(j): _median_run(r) for (label, j), r in runs.items()
+                        if label == "compared"},
+        }
+    return out
 
 
 def _line(result: dict[str, Any]) -> str:
     if "examples" not in result:
         return f"not available ({result.get('reason', '')})"
+    rejected = ""
+    if "rejected" in result:
+        rejected = (f", {result['rejected']} rejected: {result['invalid']} invalid, "
+                    f"{result['overrun']} over size caps")
     return (
         f"{result['examples']} valid examples ({result['test_cases']} test cases, "
-        f"{result['steps_per_test_case']:.1f} steps each) in "
-        f"{result['in_run_seconds']:.1f} s: {result['examples_per_second']:.1f} examples/s "
+        f"{result['steps_per_test_case']:.1f} steps each{rejected}) in "
+        f"{result['in_run_seconds']:.2f} s: {result['examples_per_second']:.1f} examples/s "
         f"({result['examples_per_second_wall']:.1f}/s wall incl. startup); {result['verdict']}"
     )
 
@@ -117,7 +156,14 @@ def describe(result: dict[str, Any]) -> str:
     if not result["available"]:
         return f"diff: not available ({result.get('reason', '')})"
     by_jobs = result.get("by_jobs") or {"1": result}
-    return "\n".join(
+    lines = [
         f"diff --jobs {j}: {_line(r)} [median of {r.get('runs', 1)}: {r.get('rates', [])}]"
         for j, r in by_jobs.items()
-    )
+    ]
+    compared = result.get("compared") or {}
+    lines += [
+        f"diff [compared] --jobs {j}: {_line(r)} [median of {r.get('runs', 1)}: "
+        f"{r.get('rates', [])}]"
+        for j, r in (compared.get("by_jobs") or {}).items()
+    ]
+    return "\n".join(lines)

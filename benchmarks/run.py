@@ -18,7 +18,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import diffspeed, overhead, scaling, suite
+from benchmarks import diffspeed, findspeed, overhead, scaling, suite
 from benchmarks.common import (
     BenchEnv,
     BenchmarkUnavailable,
@@ -27,7 +27,7 @@ from benchmarks.common import (
 )
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SECTIONS = ("overhead", "suite", "scaling", "diff")
+SECTIONS = ("overhead", "suite", "scaling", "diff", "find")
 
 
 def _sections(args: argparse.Namespace) -> dict[str, Callable[[BenchEnv], dict[str, Any]]]:
@@ -44,7 +44,12 @@ def _sections(args: argparse.Namespace) -> dict[str, Callable[[BenchEnv], dict[s
             sizes=scaling.SIZES[:3] if quick else scaling.SIZES,
             budget_s=0.2 if quick else 1.0,
         ),
-        "diff": lambda env: diffspeed.run(env=env, examples=20 if quick else args.examples),
+        "diff": lambda env: diffspeed.run(env=env, examples=20 if quick else args.examples,
+                                          compare_root=args.compare_root),
+        "find": lambda env: findspeed.run(
+            env=env, seeds=findspeed.SEEDS[:1] if quick else findspeed.SEEDS[: args.seeds],
+            examples=60 if quick else args.find_examples, compare_root=args.compare_root,
+        ),
     }
 
 
@@ -53,6 +58,7 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     "suite": suite.describe,
     "scaling": scaling.describe,
     "diff": diffspeed.describe,
+    "find": findspeed.describe,
 }
 
 
@@ -67,6 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="requests in the overhead benchmark (default 2000)")
     parser.add_argument("--examples", type=int, default=200,
                         help="examples for the differential benchmark (default 200)")
+    parser.add_argument("--seeds", type=int, default=len(findspeed.SEEDS),
+                        help=f"seeds per planted bug in the find benchmark (default "
+                        f"{len(findspeed.SEEDS)})")
+    parser.add_argument("--find-examples", type=int, default=600,
+                        help="example budget of each find run (default 600)")
+    parser.add_argument("--compare-root", type=Path, default=None, metavar="DIR",
+                        help="diff, find: also time another checkout's harness, alternated "
+                        "with this one (before/after figures)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR,
                         help="results directory (default benchmarks/results)")
     args = parser.parse_args(argv)

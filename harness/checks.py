@@ -8,6 +8,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from harness.messages import (
+    BEHAVIOUR,
+    GO_TYPE_NAMES,
+    STRICT,
+    classify,
+    message_mode,
+    messages_match,
+)
 from harness.protocol import Response, Success
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Expect, Step
@@ -81,13 +89,28 @@ def _dict_diff(expected: Mapping[str, Any], obtained: Mapping[str, Any]) -> str:
 
 
 def check_response(
-    *, step: Step, response: Response, roots: Sequence[str], strict_messages: bool
+    *, step: Step, response: Response, roots: Sequence[str], strict_messages: bool,
+    messages: str = STRICT,
 ) -> str | None:
     """Compare one response with the step's expectation."""
+    found = classify_response(step=step, response=response, roots=roots,
+                              messages=message_mode(strict_messages=strict_messages,
+                                                    messages=messages))
+    return None if found is None else found[1]
+
+
+def classify_response(
+    *, step: Step, response: Response, roots: Sequence[str], messages: str
+) -> tuple[str, str] | None:
+    """Compare one response with the step's expectation under a message class
+    (harness/messages.py); the difference is (kind, text), kind BEHAVIOUR, MESSAGE or
+    GO_TYPE_NAMES."""
     expect: Expect = step.expect
     if isinstance(response, Success):
         if expect.kind != "ok":
-            return f"expected error {expect.kind!r}, got success {_json(response.result)}"
+            return BEHAVIOUR, (
+                f"expected error {expect.kind!r}, got success {_json(response.result)}"
+            )
         if expect.result is None:
             return None
         want = normalise_result(result=expect.result)
@@ -95,24 +118,28 @@ def check_response(
         if want == got:
             return None
         detail = _dict_diff(want, got) if isinstance(got, Mapping) else ""
-        return cap(
+        return BEHAVIOUR, cap(
             text=f"result differs\n  expected: {_json(want)}\n  obtained: {_json(got)}"
             + (f"\n{_indent(detail)}" if detail else "")
         )
     kind = response.kind
     message = normalise_message(message=response.message, roots=roots)
     if expect.kind == "ok":
-        return f"expected success, got error {kind!r}: {message}"
+        return BEHAVIOUR, f"expected success, got error {kind!r}: {message}"
     if expect.kind == "any":
         return None
     if kind != expect.kind:
-        return f"expected error {expect.kind!r}, got error {kind!r}: {message}"
-    if strict_messages and expect.message is not None and message != expect.message:
-        return cap(
-            text=f"error message differs (strict messages)\n  expected: {expect.message!r}\n"
-            f"  obtained: {message!r}"
-        )
-    return None
+        return BEHAVIOUR, f"expected error {expect.kind!r}, got error {kind!r}: {message}"
+    if expect.message is None or messages_match(
+        expected=expect.message, obtained=message, mode=messages
+    ):
+        return None
+    why = classify(expected=expect.message, obtained=message)
+    label = "only Go type names differ" if why == GO_TYPE_NAMES else f"{messages} messages"
+    return why, cap(
+        text=f"error message differs ({label})\n  expected: {expect.message!r}\n"
+        f"  obtained: {message!r}"
+    )
 
 
 def _indent(text: str) -> str:

@@ -76,11 +76,49 @@ class CaseResult:
     # sha256 of the case's final cache file after the last step (None: absent, unread,
     # or the case did not get that far); `compare` tells byte changes apart with it.
     output_sha256: str | None = None
+    # What each difference is about (harness/messages.py: behaviour, message,
+    # go-type-names); empty means every difference is about behaviour.
+    kinds: tuple[str, ...] = ()
+    reason: str = ""  # the expected-failure reason of an xfail or xpass
+
+    @property
+    def message_only(self) -> bool:
+        """True when there are differences and every one is only about error messages."""
+        return bool(self.diffs) and len(self.kinds) == len(self.diffs) and all(
+            k in ("message", "go-type-names") for k in self.kinds
+        )
+
+    @property
+    def type_names_only(self) -> bool:
+        """True when every difference is only about Go type names in messages."""
+        return self.message_only and all(k == "go-type-names" for k in self.kinds)
 
     def text(self) -> str:
         """Message and differences as one text block."""
         return "\n".join([*([self.message] if self.message else []),
                           *(f"- {d}" for d in self.diffs)])
+
+
+DATA_LOSS_TAG = "data-loss"
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """A case that pins (or guards against) behaviour losing data, and what is lost.
+
+    shown_by "pass": the spec pins a lossy behaviour (unknown fields dropped at the
+    next write), so an implementation that passes shows the loss. "fail": the case
+    checks that data survives (expires_in written back), so one that fails shows it.
+    """
+
+    what: str
+    shown_by: str = "pass"
+
+    def shown(self, *, outcome: Outcome) -> bool:
+        """Whether a result with this outcome shows the loss."""
+        if self.shown_by == "pass":
+            return outcome in (Outcome.PASS, Outcome.XPASS)
+        return outcome in (Outcome.FAIL, Outcome.XFAIL, Outcome.WARN)
 
 
 @dataclass(frozen=True)
@@ -118,6 +156,7 @@ class RunResult:
     case_ids: tuple[str, ...] = field(default=())
     source: RunSource | None = None
     incomplete: str | None = None  # why not every cell ran (an interrupt), None when all did
+    data_loss: Mapping[str, DataLoss] = field(default_factory=dict)  # case id → what is lost
 
     @property
     def ok(self) -> bool:

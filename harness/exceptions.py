@@ -131,3 +131,7 @@ class Divergence(HarnessError, AssertionError):
 
 class InvalidJobCount(HarnessError, ValueError):
     """A negative --jobs."""
+
+
+class KnownListError(HarnessError, ValueError):
+    """A known-divergences file (`diff --known FILE`) cannot be read."""

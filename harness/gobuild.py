@@ -1,4 +1,9 @@
-"""Build the Go SDK testees (adapters/go/sdk-*) once into a content-addressed cache.
+"""Build the Go testees (adapters/go/sdk-*, adapters/go/example-*) once into a
+content-addressed cache.
+
+`sdk-*` are the SDK release columns of every run; `example-*` are worked
+examples (docs/go-kit.md), built and run only when a run names them
+(`--only-impl example-storecopy`).
 
 A binary's path carries a hash of its testee's and the kit's go.mod, go.sum and
 *.go files plus the toolchain version, so any change rebuilds and an unchanged
@@ -33,6 +38,7 @@ from harness.progress import Progress
 GO_ADAPTERS = Path("adapters/go")
 KIT_DIR = GO_ADAPTERS / "conformance"
 TESTEE_GLOB = "sdk-*"
+EXAMPLE_GLOB = "example-*"
 BUILD_TIMEOUT_SECONDS = 900.0
 OUTPUT_TAIL_LINES = 20
 PARALLEL_BUILDS = 2
@@ -63,9 +69,18 @@ class GoUnavailable:
 
 def go_testee_name(*, source: Path, toolchain: str = "") -> str:
     """The harness name of a testee directory: ``sdk-v0.129.0`` -> ``go-sdk@v0.129.0``,
-    built with an extra toolchain ``go-sdk@v0.129.0+go1.27.3``."""
-    name = "go-sdk@" + source.name.removeprefix("sdk-")
+    built with an extra toolchain ``go-sdk@v0.129.0+go1.27.3``; an example keeps its
+    directory's name (``example-storecopy``)."""
+    if source.name.startswith("sdk-"):
+        name = "go-sdk@" + source.name.removeprefix("sdk-")
+    else:
+        name = source.name
     return f"{name}+{toolchain}" if toolchain else name
+
+
+def opt_in(*, name: str) -> bool:
+    """True for a testee that runs only when named (the worked examples, not a column)."""
+    return name.startswith("example-")
 
 
 def _version_key(source: Path) -> tuple[tuple[int, ...], str]:
@@ -74,10 +89,12 @@ def _version_key(source: Path) -> tuple[tuple[int, ...], str]:
 
 
 def find_testee_dirs(*, repo_root: Path) -> list[Path]:
-    """Every ``adapters/go/sdk-*`` directory with a go.mod, newest SDK release first."""
+    """Every ``adapters/go/sdk-*`` directory with a go.mod, newest SDK release first, then
+    every ``adapters/go/example-*`` one by name."""
     base = repo_root / GO_ADAPTERS
     dirs = [d for d in base.glob(TESTEE_GLOB) if (d / "go.mod").is_file()]
-    return sorted(dirs, key=_version_key, reverse=True)
+    examples = [d for d in base.glob(EXAMPLE_GLOB) if (d / "go.mod").is_file()]
+    return sorted(dirs, key=_version_key, reverse=True) + sorted(examples)
 
 
 def _source_files(directory: Path) -> Iterable[Path]:
@@ -282,9 +299,10 @@ def discover_go_testees(
     extra_toolchains: Sequence[str] = EXTRA_TOOLCHAINS,
     progress: TextIO | None = None,
 ) -> list[GoTestee | GoUnavailable]:
-    """Build (or reuse) the Go SDK testees: one entry per ``adapters/go/sdk-*`` directory
-    (newest first) and toolchain (the machine's own Go, then each of `extra_toolchains`)
-    whose harness name `include` accepts (default: all).
+    """Build (or reuse) the Go testees: one entry per ``adapters/go/sdk-*`` directory
+    (newest first), then ``adapters/go/example-*`` directory, and toolchain (the
+    machine's own Go, then each of `extra_toolchains`) whose harness name `include`
+    accepts (default: all).
 
     When anything must be built (the first use, or a changed source), progress goes
     to `progress` (default stderr; see harness/progress.py); reuse is silent.

@@ -111,11 +111,16 @@ class GoTestee(SubprocessTestee):
         self._builds = builds
 
     def start(self) -> None:
+        self.built_command()
+        super().start()
+
+    def built_command(self) -> tuple[str, ...]:
+        """Build (or reuse) the binary; its command (NotBuildable when it cannot be had)."""
         built = self._builds.get(name=self.name)
         if isinstance(built, gobuild.GoUnavailable):
             raise NotBuildable(built.reason)
         self.command, self.source = built.command, str(built.source)
-        super().start()
+        return self.command
 
 
 def select_impls(
@@ -141,12 +146,16 @@ def select_impls(
         for name, argv in (parse_impl_arg(text=text) for text in extra)
     ]
 
-    def wanted(name: str) -> bool:
-        return (not only or name in only) and name not in skip
-
     go_dirs = gobuild.find_testee_dirs(repo_root=repo_root) if use_go else []
     # Newest release first, each with the machine's Go and then each extra toolchain.
     go_names = gobuild.column_names(repo_root=repo_root) if use_go else []
+    opt_in = {n for n in go_names if gobuild.opt_in(name=n)}
+
+    def wanted(name: str) -> bool:
+        if name in opt_in:  # a worked example, not a column: only when named
+            return name in only and name not in skip
+        return (not only or name in only) and name not in skip
+
     references = reference_names()
     known = [*references, *go_names]
     for name, _ in extras:

@@ -38,18 +38,19 @@ class Judge:
                 return CaseResult(
                     case_id=raw.case_id, impl=raw.impl, outcome=Outcome.XPASS,
                     message=f"listed as expected failure ({reason}) but passed; remove it",
-                    output_sha256=raw.output_sha256,
+                    output_sha256=raw.output_sha256, reason=reason,
                 )
             return CaseResult(
                 case_id=raw.case_id, impl=raw.impl, outcome=Outcome.XFAIL,
                 message=f"expected failure: {reason}; was {raw.outcome.value}: {raw.message}",
-                diffs=raw.diffs, output_sha256=raw.output_sha256,
+                diffs=raw.diffs, output_sha256=raw.output_sha256, kinds=raw.kinds,
+                reason=reason,
             )
         if raw.outcome is Outcome.FAIL and case.recommended and not self.enforce_recommended:
             return CaseResult(
                 case_id=raw.case_id, impl=raw.impl, outcome=Outcome.WARN,
                 message=f"recommended case failed: {raw.message}", diffs=raw.diffs,
-                output_sha256=raw.output_sha256,
+                output_sha256=raw.output_sha256, kinds=raw.kinds,
             )
         return raw
 

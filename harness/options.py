@@ -22,6 +22,8 @@ from harness.confine import MODES as CONFINE_MODES
 from harness.confine import default_mode as default_confine_mode
 
 DEFAULT_TIMEOUT = 10.0
+# How error messages are compared (harness/messages.py says what each class means).
+MESSAGE_MODES = ("strict", "go-types", "off")
 REQUIRE_GO_ENV = "TOKENCACHE_COMPAT_REQUIRE_GO"
 PYTEST_PREFIX = "--tokencache-"
 
@@ -131,8 +133,12 @@ JUDGE_OPTIONS: tuple[Option, ...] = (
     Option(("--xfail",), "xfail", "judging",
            "extra expected-failure list for an implementation; repeatable",
            _list(metavar="NAME=FILE"), default=list),
+    Option(("--messages",), "messages", "judging",
+           "how error messages are compared: strict (default), go-types (modulo Go type "
+           "and package names) or off (kinds only)", {"choices": MESSAGE_MODES},
+           default=MESSAGE_MODES[0]),
     Option(("--no-strict-messages",), "no_strict_messages", "judging",
-           "do not compare error messages", {"action": "store_true"}, default=False),
+           "the same as --messages off", {"action": "store_true"}, default=False),
     Option(("--enforce-recommended",), "enforce_recommended", "judging",
            "a failing recommended case fails the run", {"action": "store_true"}, default=False),
 )

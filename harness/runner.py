@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.breaker import DEFAULT_MAX_TIMEOUTS
-from harness.checks import check_final, check_response
+from harness.checks import check_final, classify_response
 from harness.data import CaseResult, Outcome
 from harness.edits import apply_edit
 from harness.exceptions import FaultUnavailable, SandboxEscape, TesteeFailure, TesteeTimeout
 from harness.faults import CaseFaults, unsupported_fault_reason
+from harness.messages import BEHAVIOUR, STRICT, message_mode
 from harness.protocol import Failure, Hello, Request, protocol_op, step_request
 from harness.sandbox import CaseSandbox
 from harness.spec import Case, Step
@@ -27,7 +28,8 @@ class RunOptions:
     """Switches that change how results are judged, and where sandboxes go."""
 
     golden_dir: Path
-    strict_messages: bool = True
+    strict_messages: bool = True  # False is messages="off" (--no-strict-messages)
+    messages: str = STRICT  # the message class, harness/messages.py
     enforce_recommended: bool = False
     sandbox_parent: Path | None = None
     max_timeouts: int = DEFAULT_MAX_TIMEOUTS  # consecutive timeouts that mark a testee broken
@@ -84,7 +86,11 @@ def run_case(
             case_id=case.id, impl=testee.name, outcome=outcome,
             message=stable_text(text=message),
             diffs=tuple(stable_paths(text=d) for d in diffs), output_sha256=output,
+            kinds=tuple(kinds[: len(diffs)]),
         )
+
+    mode = message_mode(strict_messages=options.strict_messages, messages=options.messages)
+    kinds: list[str] = []  # what each difference is about (harness/messages.py)
 
     golden: bytes | None = None
     if case.final.golden and check_golden:
@@ -133,15 +139,15 @@ def run_case(
                             Outcome.SKIPPED,
                             f"unsupported at step {index} ({step.op}): {response.message}",
                         )
-                    d = check_response(
-                        step=step,
-                        response=response,
-                        roots=roots,
-                        strict_messages=options.strict_messages,
+                    found = classify_response(
+                        step=step, response=response, roots=roots, messages=mode
                     )
-                    if d is not None:
-                        diffs.append(f"step {index} ({step.op}): {d}")
-                diffs.extend(check_final(case=case, sandbox=sb, golden=golden))
+                    if found is not None:
+                        kinds.append(found[0])
+                        diffs.append(f"step {index} ({step.op}): {found[1]}")
+                final = check_final(case=case, sandbox=sb, golden=golden)
+                kinds.extend([BEHAVIOUR] * len(final))
+                diffs.extend(final)
                 produced = sb.read_file(rel=case.final_file()).content
                 output = None if produced is None else hashlib.sha256(produced).hexdigest()
                 if observe is not None:

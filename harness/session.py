@@ -21,6 +21,7 @@ from harness.exceptions import NothingToRun, XfailListError
 from harness.impls import parse_impl_arg, parse_named_path, select_impls, unavailable_error
 from harness.interrupt import Interrupted
 from harness.judge import Expectations, Judge
+from harness.messages import STRICT, message_mode
 from harness.options import DEFAULT_TIMEOUT
 from harness.paths import ProjectPaths
 from harness.pool import TesteePool
@@ -41,7 +42,8 @@ class RunConfig:
     tags: tuple[str, ...] = ()
     extra_impls: tuple[str, ...] = ()
     xfail_files: tuple[str, ...] = ()
-    strict_messages: bool = True
+    strict_messages: bool = True  # False is messages="off" (--no-strict-messages)
+    messages: str = STRICT  # the message class (harness/messages.py)
     enforce_recommended: bool = False
     use_go: bool = True
     only_impls: tuple[str, ...] = ()
@@ -62,6 +64,7 @@ def run_config(*, values: Mapping[str, Any], paths: ProjectPaths) -> RunConfig:
         extra_impls=tuple(values.get("impl") or ()),
         xfail_files=tuple(values.get("xfail") or ()),
         strict_messages=not values.get("no_strict_messages"),
+        messages=str(values.get("messages") or STRICT),
         enforce_recommended=bool(values.get("enforce_recommended")),
         use_go=not values.get("no_go"),
         only_impls=tuple(values.get("only_impl") or ()),
@@ -175,6 +178,8 @@ class Execution:
             options=RunOptions(
                 golden_dir=config.paths.golden_dir,
                 strict_messages=config.strict_messages,
+                messages=message_mode(strict_messages=config.strict_messages,
+                                      messages=config.messages),
                 enforce_recommended=config.enforce_recommended,
                 sandbox_parent=fast_sandbox_parent(),
                 max_timeouts=config.max_timeouts,
@@ -250,6 +255,8 @@ class Execution:
             harness_errors=(*self.harness_errors, *self.pool.errors()),
             case_ids=tuple(self.cases),
             incomplete=incomplete,
+            data_loss={cid: c.data_loss for cid, c in self.cases.items()
+                       if c.data_loss is not None},
         )
 
     def items(self) -> list[PlanItem]:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import jsonschema  # type: ignore[import-untyped]
 
-from harness.data import LoadError
+from harness.data import DATA_LOSS_TAG, DataLoss, LoadError
 from harness.exceptions import CasesNotFound, EmptySelection, SpecError
 from harness.stepspec import Edit, Fault, build_edit, build_fault
 
@@ -137,6 +137,7 @@ class Case:
     tags: tuple[str, ...] = ()
     level: str = "required"
     go_crash: str | None = None
+    data_loss: DataLoss | None = None
     sandbox: SandboxSpec = SandboxSpec()
     env: Mapping[str, str | None] = field(default_factory=lambda: dict(DEFAULT_ENV))
     final: Final = Final()
@@ -456,11 +457,19 @@ def _build_case(raw: Mapping[str, Any], *, file: str) -> Case:
         listing=None if fr.get("listing") is None else tuple(fr["listing"]),
         other_files=other,
     )
+    tags = tuple(raw.get("tags", ()))
+    loss = raw.get("data_loss")
+    if (loss is None) != (DATA_LOSS_TAG not in tags):
+        raise _fail(cid, "data_loss" if loss is None else "tags",
+                    f"the {DATA_LOSS_TAG!r} tag and the data_loss field go together")
     return Case(
         id=cid,
         description=str(raw["description"]),
         steps=tuple(steps),
-        tags=tuple(raw.get("tags", ())),
+        tags=tags,
+        data_loss=None if loss is None else DataLoss(
+            what=str(loss["what"]), shown_by=str(loss.get("shown_by", "pass"))
+        ),
         level=str(raw.get("level", "required")),
         go_crash=raw.get("go_crash"),
         sandbox=sandbox,

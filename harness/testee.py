@@ -333,6 +333,10 @@ class SubprocessTestee(Testee):
         """The current process's id (None when none was started), e.g. to kill it mid-request."""
         return self._proc.pid if self._proc is not None else None
 
+    def built_command(self) -> tuple[str, ...]:
+        """The command that starts this testee (a lazily built one is built first)."""
+        return self.command
+
     def alive(self) -> bool:
         """True while the process runs."""
         return self._proc is not None and procs.exit_status(proc=self._proc) is None

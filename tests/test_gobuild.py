@@ -18,8 +18,10 @@ from harness.gobuild import (
     build_env,
     discover_go_testees,
     go_testee_name,
+    opt_in,
     source_hash,
 )
+from harness.impls import select_impls
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -285,3 +287,93 @@ def test_first_build_reports_progress_and_reuse_is_silent(
     quiet = io.StringIO()
     discover_go_testees(repo_root=root, go=go, progress=quiet)
     assert quiet.getvalue() == ""
+
+
+def test_example_testees_are_built_and_named_by_their_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """adapters/go/example-* is discovered after the SDK columns and keeps its folder's name."""
+    root = _write_tree(tmp_path / "repo", versions=("v1.0.0",))
+    example = root / "adapters" / "go" / "example-mine"
+    example.mkdir()
+    (example / "go.mod").write_text("module tokencachecompat/example-mine\n\ngo 1.22\n")
+    (example / "main.go").write_text("package main\n\nfunc main() {}\n")
+    go, _ = _fake_go(tmp_path, monkeypatch)
+    names = [t.name for t in discover_go_testees(repo_root=root, go=go, extra_toolchains=())]
+    assert names == ["go-sdk@v1.0.0", "example-mine"]
+    assert opt_in(name="example-mine") and not opt_in(name="go-sdk@v1.0.0")
+
+
+def test_an_example_testee_runs_only_when_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default selection leaves a worked example out; --only-impl brings it in."""
+    root = _write_tree(tmp_path / "repo", versions=("v1.0.0",))
+    example = root / "adapters" / "go" / "example-mine"
+    example.mkdir()
+    (example / "go.mod").write_text("module tokencachecompat/example-mine\n\ngo 1.22\n")
+    go, _ = _fake_go(tmp_path, monkeypatch)
+    monkeypatch.setenv("PATH", f"{Path(go).parent}{os.pathsep}{os.environ['PATH']}")
+    default = select_impls(repo_root=root, cache_dir=root / ".cache" / "testees")
+    names = [t.name for t in default.testees]
+    assert "go-sdk@v1.0.0" in names and not any(n.startswith("example-") for n in names)
+    named = select_impls(repo_root=root, only=("example-mine",),
+                         cache_dir=root / ".cache" / "testees")
+    assert [t.name for t in named.testees] == ["example-mine"]
+    skipped = select_impls(repo_root=root, only=("example-mine",), skip=("example-mine",),
+                           cache_dir=root / ".cache" / "testees")
+    assert skipped.testees == ()
+
+
+@pytest.mark.go
+def test_the_go_mod_template_builds_a_testee_against_a_local_module(tmp_path: Path) -> None:
+    """go.mod.tmpl and main.go.tmpl, filled in for a cache in an unpublished local module, build
+    a testee that serves the protocol (the example's copied tokenstore stands in)."""
+    go = _require_go()
+    template = REPO_ROOT / "adapters" / "go" / "conformance" / "template"
+    local = REPO_ROOT / "adapters" / "go" / "example-storecopy" / "tokenstore"
+    testee = tmp_path / "mybuild"
+    testee.mkdir()
+    fills = {
+        "{{TESTEE_MODULE}}": "example.com/acme/mybuild",
+        "{{CACHE_MODULE}}": "example.com/acme/tokenstore",
+        "{{CACHE_CHECKOUT}}": str(local),
+        "{{KIT_CHECKOUT}}": str(REPO_ROOT / "adapters" / "go" / "conformance"),
+        "{{CACHE_PACKAGE}}": "example.com/acme/tokenstore",
+        "{{NOT_FOUND}}": "ErrNotFound",
+        "{{OPEN_BODY}}": "var opts []cache.Option\n\tif path != \"\" {\n\t\topts = append(opts, "
+        "cache.WithLocation(path))\n\t}\n\ts, err := cache.Open(opts...)\n\tif err != nil {\n\t\t"
+        "return nil, err\n\t}\n\treturn conformance.FromStore(s), nil",
+    }
+    for name, target in (("go.mod.tmpl", "go.mod"), ("main.go.tmpl", "main.go")):
+        text = (template / name).read_text()
+        for marker, value in fills.items():
+            text = text.replace(marker, value)
+        assert "{{" not in text, f"{name} has a place the docs do not name"
+        (testee / target).write_text(text)
+    (testee / "go.sum").write_bytes(
+        (REPO_ROOT / "adapters" / "go" / "sdk-v0.129.0" / "go.sum").read_bytes())
+    env = build_env(repo_root=REPO_ROOT)
+    env["GOFLAGS"] = "-mod=mod -modcacherw -buildvcs=false"
+    for args in (["mod", "tidy"], ["build", "-o", str(tmp_path / "bin"), "."]):
+        done = subprocess.run([go, *args], cwd=testee, env=env, capture_output=True, text=True,
+                              timeout=600, check=False)
+        assert done.returncode == 0, f"go {' '.join(args)}:\n{done.stdout}{done.stderr}"
+    with subprocess.Popen([str(tmp_path / "bin")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True, env={**os.environ, "HOME": str(tmp_path)}) as proc:
+        hello = _exchange(proc, {"id": 1, "op": "hello"})["result"]
+        assert hello["name"] == "mybuild"
+        assert hello["details"]["example.com/acme/tokenstore"].startswith("v0.0.0 => ")
+        assert _exchange(proc, {"id": 2, "op": "shutdown"})["ok"]
+        assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.go
+def test_the_worked_example_vets_clean() -> None:
+    """`go vet` passes in the example testee and in its copied cache module."""
+    go = _require_go()
+    env = build_env(repo_root=REPO_ROOT)
+    for folder in ("example-storecopy", "example-storecopy/tokenstore"):
+        done = subprocess.run([go, "vet", "./..."], cwd=REPO_ROOT / "adapters" / "go" / folder,
+                              env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, f"go vet in {folder}:\n{done.stdout}{done.stderr}"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from harness.differential.options import ALLOW_CLASSES, DEFAULT_OUT
+from harness.differential.options import ALLOW_CLASSES, DEFAULT_MAX_DIVERGENCES, DEFAULT_OUT
 from harness.options import IMPL_OPTIONS, TESTEE_OPTIONS, add_to_argparse
 from harness.profiles import CI_PROFILE, PROFILES
 
@@ -34,7 +35,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_job_count, default=1, metavar="N",
                         help="split the examples across N worker processes, each with its "
                         "own seed and testees (default 1: one process; 0: one per CPU)")
+    parser.add_argument("--max-divergences", type=_positive, default=DEFAULT_MAX_DIVERGENCES,
+                        metavar="N", help="stop after N distinct divergences "
+                        f"(default {DEFAULT_MAX_DIVERGENCES}); each found one is set aside "
+                        "and the search goes on until then or until --examples are spent")
+    parser.add_argument("--known", type=Path, metavar="FILE",
+                        help="known divergences to set aside: one signature (sig-xxxxxxxx or "
+                        "its text) or case id a line, each with ' # reason'")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help="also write the result as JSON (unrounded times)")
     add_to_argparse(parser=parser, options=(*IMPL_OPTIONS, *TESTEE_OPTIONS))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
+    return value
 
 
 def _job_count(text: str) -> int:
@@ -50,10 +70,11 @@ def _job_count(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the search; print every divergence found, exit 1 on any."""
     from harness.commands.common import project_paths
+    from harness.differential.known import KnownDivergences, load_known_file
     from harness.differential.options import DiffOptions
     from harness.differential.parallel import ParallelDiffResult, run_diff_parallel
     from harness.differential.run import DiffResult, run_diff, run_settings
-    from harness.exceptions import DiffSetupError, UsageError
+    from harness.exceptions import DiffSetupError, KnownListError, UsageError
     from harness.impls import select_impls
     from harness.progress import Progress
 
@@ -75,6 +96,14 @@ def run(args: argparse.Namespace) -> int:
         for n in missing:
             print(f"ERROR {n}: {reasons.get(n) or 'no such implementation'}", file=sys.stderr)
         return 1
+    known: KnownDivergences | None = None
+    if args.known is not None:
+        try:
+            known = load_known_file(path=args.known)
+        except KnownListError as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            return 1
+    paths = project_paths(args=args)
     options = DiffOptions(
         examples=args.examples,
         seed=args.seed,
@@ -84,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         auto_allow=not args.no_auto_allow,
         steps=args.steps,
         max_timeouts=args.max_timeouts,
+        max_divergences=args.max_divergences,
+        known=known,
+        case_dirs=() if args.known is None else (
+            args.known.parent, args.known.parent / "cases", paths.cases_dir),
     )
     a, b = by_name[args.a], by_name[args.b]
     target = run_settings(options=options).max_examples
@@ -105,4 +138,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(result.render())
+    if args.json is not None:
+        merged = result.merged if isinstance(result, ParallelDiffResult) else result
+        doc = merged.to_json()
+        if isinstance(result, ParallelDiffResult):
+            doc["workers"] = [w.render() for w in result.workers]
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
     return 0 if result.ok else 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from harness.checks import escape_bytes
 from harness.differential.decoys import decoy_sandbox, uses_decoys
 from harness.differential.observe import CACHE_DIR, CACHE_FILE, Answer, DiskState, show
+from harness.differential.signatures import Signature
 from harness.exceptions import DiffSetupError
 from harness.spec import load_case_file
 
@@ -47,12 +49,15 @@ class Counterexample:
     disks: tuple[DiskState, DiskState]
     diffs: tuple[str, ...]
     expected_side: int  # 0 or 1: whose behaviour the spec case asserts
+    signature: Signature | None = None
     env: Mapping[str, str | None] | None = None  # the example's open env; None: HOME only
     umask: int = 0o022
 
     def render(self) -> str:
         """A readable account: the steps, then every difference."""
         lines = [f"divergence between {self.names[0]} and {self.names[1]}"]
+        if self.signature is not None:
+            lines.append(f"  signature {self.signature.id}: {self.signature.text}")
         if self.env is not None and self.env != {"HOME": "home"}:
             lines.append(f"  env: {show(value=_case_env(self.env))}")
         if self.umask != 0o022:
@@ -140,10 +145,13 @@ def counterexample_case(*, cx: Counterexample) -> tuple[dict[str, Any], bytes | 
     body = json.dumps(identity, sort_keys=True)
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
     case_id = f"counterexample.{slug(name=cx.names[0])}-vs-{slug(name=cx.names[1])}.{digest}"
+    what = (
+        f"signature {cx.signature.id}: {cx.signature.text}" if cx.signature is not None
+        else cx.diffs[0].split(chr(10))[0][:160] if cx.diffs else "see observed"
+    )
     description = (
         f"Found by `tokencache-compat diff {cx.names[0]} {cx.names[1]}`: "
-        f"{cx.names[exp]} behaves as written here, {cx.names[other]} differs "
-        f"({cx.diffs[0].split(chr(10))[0][:160] if cx.diffs else 'see observed'})."
+        f"{cx.names[exp]} behaves as written here, {cx.names[other]} differs ({what})."
     )
     case: dict[str, Any] = {
         "id": case_id,
@@ -188,7 +196,18 @@ def observed_outputs(*, cx: Counterexample, case_id: str) -> dict[str, Any]:
             for i, name in enumerate(cx.names)
         },
         "differences": list(cx.diffs),
+        "signature": None if cx.signature is None else {
+            "id": cx.signature.id, "text": cx.signature.text,
+            "op": cx.signature.op, "aspects": list(cx.signature.aspects),
+        },
     }
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary name: worker processes may write the same case at once."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -214,18 +233,20 @@ def write_counterexample(*, cx: Counterexample, out_dir: Path) -> WrittenCounter
     cases_dir = out_dir / CASES_SUBDIR
     cases_dir.mkdir(parents=True, exist_ok=True)
     case_file = cases_dir / f"{cid}.json"
-    case_file.write_text(json.dumps({"cases": [case]}, indent=2, ensure_ascii=False) + "\n")
+    _write_atomic(case_file,
+                  (json.dumps({"cases": [case]}, indent=2, ensure_ascii=False) + "\n").encode())
     golden_file = None
     if golden is not None:
         files_dir = out_dir / FILES_SUBDIR
         files_dir.mkdir(parents=True, exist_ok=True)
         golden_file = files_dir / f"{cid}.json"
-        golden_file.write_bytes(golden)
+        _write_atomic(golden_file, golden)
     observed_dir = out_dir / OBSERVED_SUBDIR
     observed_dir.mkdir(parents=True, exist_ok=True)
     observed_file = observed_dir / f"{cid}.json"
     observed = observed_outputs(cx=cx, case_id=cid)
-    observed_file.write_text(json.dumps(observed, indent=2, ensure_ascii=False) + "\n")
+    _write_atomic(observed_file,
+                  (json.dumps(observed, indent=2, ensure_ascii=False) + "\n").encode())
     # Never hand out a case the loader would reject.
     _, errors = load_case_file(path=case_file)
     if errors:

@@ -20,7 +20,8 @@ from harness.checks import byte_diff, format_mode, normalise_tmp_names
 CACHE_DIR = "home/.databricks"
 CACHE_FILE = f"{CACHE_DIR}/token-cache.json"
 CACHE_NAME = CACHE_FILE.rsplit("/", 1)[1]
-_EXPIRES_IN_LINE = re.compile(rb',\n\s*"expires_in": -?\d+')
+# An expires_in member as MarshalIndent writes it (comparisons that ignore it drop it).
+EXPIRES_IN_LINE = re.compile(rb',\n\s*"expires_in": -?\d+')
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def compare_disks(
         )
     ca, cb = a.content, b.content
     if ignore_expires_in and ca is not None and cb is not None:
-        ca, cb = _EXPIRES_IN_LINE.sub(b"", ca), _EXPIRES_IN_LINE.sub(b"", cb)
+        ca, cb = EXPIRES_IN_LINE.sub(b"", ca), EXPIRES_IN_LINE.sub(b"", cb)
     if ca is not None and cb is not None:
         d = byte_diff(expected=ca, obtained=cb)
         if d:

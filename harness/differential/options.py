@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from harness.breaker import DEFAULT_MAX_TIMEOUTS
 from harness.profiles import CI_PROFILE
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # light: `diff --help` imports this module
+    from harness.differential.known import KnownDivergences
     from harness.protocol import Hello
 
 DEFAULT_OUT = Path("reports/counterexamples")
@@ -24,7 +25,10 @@ ALLOW_CLASSES: Mapping[str, str] = {
     "expires-in": "Go built with golang.org/x/oauth2 < v0.23.0 has no expires_in field "
     "and drops it; generation never sets it and it is ignored when comparing",
     "messages": "error messages are not compared, only error kinds",
+    "go-type-names": "error messages are compared modulo Go type and package names "
+    "(harness/messages.py, the go-types class)",
 }
+DEFAULT_MAX_DIVERGENCES = 10
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,10 @@ class DiffOptions:
     sandbox_parent: Path | None = None  # None: fast_sandbox_parent()
     max_timeouts: int = DEFAULT_MAX_TIMEOUTS  # a side timing out this often in a row is broken
     hypothesis_dir: Path | None = None  # None: hypothesis_home()
+    max_divergences: int = DEFAULT_MAX_DIVERGENCES  # stop after this many distinct ones
+    known: KnownDivergences | None = None  # diff --known FILE, parsed
+    case_dirs: tuple[Path, ...] = ()  # where case ids of the known file are looked up
+    overlap: bool = True  # compare a subprocess side's step while the next one is drawn
 
 
 def _oauth2_minor(hello: Hello) -> int | None:

@@ -4,7 +4,10 @@ Hypothesis generation is CPU-bound and single-threaded, so one run uses one
 core. Each worker here runs the ordinary `run_diff` on its share of the
 examples, with its own seed, its own sandboxes and its own testee processes;
 the parent merges the results. What is generated and compared is unchanged:
-each worker is a plain differential run with a different seed.
+each worker is a plain differential run with a different seed. Through a
+shared directory the workers set aside each other's divergences and stop
+together at `--max-divergences`; each distinct divergence is written once,
+straight into `--out`.
 
 Seeds: with `--seed S` worker i gets a seed derived from (S, i); with the
 derandomized `ci` profile and no seed, from a fixed base, so CI replays the
@@ -31,9 +34,11 @@ from typing import Any
 from harness import interrupt, procs, scratch
 from harness.confine import DEFAULT_MODE
 from harness.differential.counterexample import WrittenCounterexample
+from harness.differential.known import KnownUse, merge_seen
 from harness.differential.options import DiffOptions
 from harness.differential.run import DiffResult, ExampleCounts, run_diff, run_settings
-from harness.exceptions import DiffSetupError, InvalidJobCount
+from harness.differential.search import Finding, SharedFindings
+from harness.exceptions import DiffSetupError, InvalidJobCount, TesteeFailure
 from harness.interrupt import Interrupted
 from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, Testee
 
@@ -41,7 +46,6 @@ from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, T
 CI_BASE_SEED = 0
 # After SIGTERM, a worker ends its testees and exits at once; past this it is killed.
 WORKER_GRACE = 1.5
-WORKER_DIR_PREFIX = "worker-"
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,17 @@ class TesteeRecipe:
 def recipe_of(*, testee: Testee) -> TesteeRecipe:
     """The recipe that rebuilds `testee` in another process; DiffSetupError if none can."""
     if isinstance(testee, SubprocessTestee):
+        # A Go testee is built on first start: the workers need its binary's command
+        # (without it a recipe with no command would rebuild the in-process reference).
+        try:
+            command = testee.built_command()
+        except TesteeFailure as exc:
+            raise DiffSetupError(f"{testee.name} did not start: {exc}") from exc
+        if not command:
+            raise DiffSetupError(f"{testee.name}: no command to start it with in a worker")
         return TesteeRecipe(
-            name=testee.name, command=testee.command, timeout=testee.timeout,
-            source=testee.source, confine_mode=testee.confine_mode,
+            name=testee.name, command=command, timeout=testee.timeout, source=testee.source,
+            confine_mode=testee.confine_mode,
         )
     if isinstance(testee, InProcessTestee):
         factory = testee.session_factory  # None means the reference
@@ -125,6 +137,7 @@ class WorkerTask:
     a: TesteeRecipe
     b: TesteeRecipe
     options: DiffOptions
+    shared_dir: Path | None = None
 
 
 # Test cases begun in every worker, shared with the parent for its progress line;
@@ -168,8 +181,11 @@ def run_worker(task: WorkerTask) -> DiffResult:
     """One worker: a plain differential run with its own testees (runs in the child)."""
     a, b = task.a.build(), task.b.build()
     on_test_case = _count_test_case if _TEST_CASES is not None else None
+    shared = None if task.shared_dir is None else SharedFindings(
+        directory=task.shared_dir, worker=f"worker-{task.index}")
     try:
-        return run_diff(a=a, b=b, options=task.options, on_test_case=on_test_case)
+        return run_diff(a=a, b=b, options=task.options, shared=shared,
+                        on_test_case=on_test_case)
     finally:
         for t in (a, b):
             with contextlib.suppress(Exception):
@@ -183,7 +199,6 @@ class WorkerOutcome:
     index: int
     seed: int | None
     examples_requested: int
-    out_dir: Path
     result: DiffResult | None = None
     error: str = ""  # the worker crashed: no result
 
@@ -193,7 +208,7 @@ class WorkerOutcome:
         if self.result is None:
             return head + f"CRASHED: {self.error}"
         r = self.result
-        verdict = "diverged" if r.counterexample is not None else "no divergence"
+        verdict = f"{len(r.findings)} divergence(s)" if r.findings else "no divergence"
         if r.hypothesis_error:
             verdict = f"hypothesis error: {r.hypothesis_error}"
         return head + f"{r.examples} examples in {r.seconds:.1f}s, {verdict}"
@@ -221,45 +236,38 @@ class ParallelDiffResult:
         lines = self.merged.render().rstrip("\n").split("\n")
         extra = [f"{len(self.workers)} worker processes:"]
         extra += ["  " + w.render() for w in self.workers]
-        for w in self.workers:
-            r = w.result
-            # Only the first divergence moves up into --out; the others stay in their folder.
-            if r is not None and r.written is not None and (
-                r.counterexample is not self.merged.counterexample
-                and not _same_case(r.written, self.merged.written)
-            ):
-                extra.append(f"  worker {w.index}'s own counterexample: {r.written.case_file}")
         return "\n".join([*lines[:-1], *extra, lines[-1]]) + "\n"
 
 
-def _same_case(x: WrittenCounterexample | None, y: WrittenCounterexample | None) -> bool:
-    return x is not None and y is not None and x.case_id == y.case_id
+def _remove_written(written: WrittenCounterexample | None, keep: set[str]) -> None:
+    """Remove a duplicate's files, unless another finding's case is the same file."""
+    if written is None or written.case_id in keep:
+        return
+    for path in (written.case_file, written.golden_file, written.observed_file):
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
-def _move(path: Path, out_dir: Path, worker_dir: Path) -> Path:
-    target = out_dir / path.relative_to(worker_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, target)
-    return target
-
-
-def _promote(*, written: WrittenCounterexample, out_dir: Path,
-             worker_dir: Path) -> WrittenCounterexample:
-    """Move a worker's counterexample files up into --out, where a single run puts them."""
-    moved = replace(
-        written,
-        case_file=_move(written.case_file, out_dir, worker_dir),
-        golden_file=None if written.golden_file is None
-        else _move(written.golden_file, out_dir, worker_dir),
-        observed_file=_move(written.observed_file, out_dir, worker_dir),
-    )
-    # The worker folder held only these files (subfolders included): drop what is empty.
-    for d in sorted((p for p in worker_dir.rglob("*") if p.is_dir()), reverse=True):
-        with contextlib.suppress(OSError):
-            d.rmdir()
-    with contextlib.suppress(OSError):
-        worker_dir.rmdir()
-    return moved
+def merge_findings(*, outcomes: Sequence[WorkerOutcome], started: float) -> tuple[Finding, ...]:
+    """One finding per signature (the first found, times from the parent's start); the
+    duplicates' spec cases are removed from --out."""
+    found: list[Finding] = []
+    for w in outcomes:
+        if w.result is None:
+            continue
+        offset = w.result.started - started
+        found += [replace(f, found_after=f.found_after + offset,
+                          shrunk_after=f.shrunk_after + offset) for f in w.result.findings]
+    found.sort(key=lambda f: f.found_after)
+    kept: dict[str, Finding] = {}
+    for f in found:
+        kept.setdefault(f.signature.id, f)
+    keep = {f.written.case_id for f in kept.values() if f.written is not None}
+    for f in found:
+        if kept[f.signature.id] is not f:
+            _remove_written(f.written, keep)
+    return tuple(kept.values())
 
 
 def _sum_counts(results: Sequence[DiffResult]) -> ExampleCounts:
@@ -274,26 +282,26 @@ def _sum_counts(results: Sequence[DiffResult]) -> ExampleCounts:
         test_cases=sum(c.test_cases for c in counts),
         rejected=sum(c.rejected for c in counts),
         shrinking=sum(c.shrinking for c in counts),
+        invalid=sum(c.invalid for c in counts),
+        overrun=sum(c.overrun for c in counts),
     )
 
 
+def _merge_known(results: Sequence[DiffResult]) -> tuple[KnownUse, ...]:
+    if not results or not results[0].known:
+        return ()
+    seen = merge_seen(counts=({u.entry.where: u.seen for u in r.known} for r in results))
+    return tuple(replace(u, seen=seen.get(u.entry.where, 0)) for u in results[0].known)
+
+
 def _merge(*, names: tuple[str, str], outcomes: Sequence[WorkerOutcome], seconds: float,
-           out_dir: Path) -> DiffResult:
+           started: float) -> DiffResult:
     results = [w.result for w in outcomes if w.result is not None]
     errors = [f"worker {w.index} crashed: {w.error}" for w in outcomes if w.result is None]
     errors += [
         f"worker {w.index}: {w.result.hypothesis_error}"
         for w in outcomes if w.result is not None and w.result.hypothesis_error
     ]
-    first = next((w for w in outcomes if w.result and w.result.counterexample is not None), None)
-    written = None
-    if first is not None and first.result is not None and first.result.written is not None:
-        written = _promote(written=first.result.written, out_dir=out_dir,
-                           worker_dir=first.out_dir)
-        for w in outcomes:
-            # Workers often shrink to the very same case: keep one copy of it.
-            if w is not first and w.result is not None and _same_case(w.result.written, written):
-                shutil.rmtree(w.out_dir, ignore_errors=True)
     allowed = frozenset().union(*(r.allowed for r in results))
     return DiffResult(
         names=names,
@@ -301,11 +309,13 @@ def _merge(*, names: tuple[str, str], outcomes: Sequence[WorkerOutcome], seconds
         steps=sum(r.steps for r in results),
         seconds=seconds,
         allowed=allowed,
-        counterexample=None if first is None or first.result is None
-        else first.result.counterexample,
-        written=written,
+        findings=merge_findings(outcomes=outcomes, started=started),
         hypothesis_error="; ".join(errors),
         counts=_sum_counts(results),
+        known=_merge_known(results),
+        known_errors=results[0].known_errors if results else (),
+        rounds=sum(r.rounds for r in results),
+        started=started,
     )
 
 
@@ -334,11 +344,13 @@ def run_diff_parallel(
     for t in (a, b):  # never started here: the workers run their own copies
         t.close()
     seeds = worker_seeds(options=options, jobs=len(shares))
+    # Where the workers publish the signatures they found (harness/differential/search.py).
+    shared_dir = scratch.make_dir(prefix="tokencache-diff-shared-")
     tasks = [
         WorkerTask(
             index=i, a=recipes[0], b=recipes[1],
-            options=replace(options, examples=n, seed=seeds[i],
-                            out_dir=options.out_dir / f"{WORKER_DIR_PREFIX}{i}"),
+            options=replace(options, examples=n, seed=seeds[i]),
+            shared_dir=shared_dir,
         )
         for i, n in enumerate(shares)
     ]
@@ -365,7 +377,7 @@ def run_diff_parallel(
         for task, future in zip(tasks, futures, strict=True):
             base = WorkerOutcome(
                 index=task.index, seed=task.options.seed,
-                examples_requested=task.options.examples or 0, out_dir=task.options.out_dir,
+                examples_requested=task.options.examples or 0,
             )
             try:
                 outcomes.append(replace(base, result=future.result()))
@@ -378,7 +390,7 @@ def run_diff_parallel(
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
         scratch.remove_dir(path=worker_tmp)
+        shutil.rmtree(shared_dir, ignore_errors=True)
     seconds = time.monotonic() - started
-    merged = _merge(names=(a.name, b.name), outcomes=outcomes, seconds=seconds,
-                    out_dir=options.out_dir)
+    merged = _merge(names=(a.name, b.name), outcomes=outcomes, seconds=seconds, started=started)
     return ParallelDiffResult(merged=merged, workers=tuple(outcomes))

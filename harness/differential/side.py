@@ -28,6 +28,7 @@ from harness.differential.observe import (
 )
 from harness.edits import apply_edit
 from harness.exceptions import TesteeFailure, TesteeTimeout
+from harness.messages import GO_TYPES, OFF, STRICT, go_types_form
 from harness.protocol import Response, Success, step_request
 from harness.sandbox import remove_tree
 from harness.stepspec import Edit
@@ -130,7 +131,7 @@ class Side:
         collect.write_file(root=self.root, rel=CACHE_FILE, data=data, mode=0o600)
         self._known = _UNKNOWN  # other files may be in the directory
 
-    def submit(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Callable[[], Answer]:
+    def submit(self, *, step: Mapping[str, Any], messages: str = STRICT) -> Callable[[], Answer]:
         """Send one spec step as a protocol request; the call returns its Answer.
 
         Crashes and timeouts, whether raised sending or waiting, become answers.
@@ -158,7 +159,7 @@ class Side:
                 resp = wait()
             except TesteeFailure as exc:
                 return self._count(_broken_answer(exc))
-            return self._count(self._answer(resp=resp, ignore_messages=ignore_messages))
+            return self._count(self._answer(resp=resp, messages=messages))
 
         return answer
 
@@ -167,16 +168,19 @@ class Side:
         self._breaker.record(impl=self.name, timed_out=timed_out, message=answer.detail)
         return answer
 
-    def request(self, *, step: Mapping[str, Any], ignore_messages: bool) -> Answer:
+    def request(self, *, step: Mapping[str, Any], messages: str = STRICT) -> Answer:
         """Send one spec step and wait for its Answer."""
-        return self.submit(step=step, ignore_messages=ignore_messages)()
+        return self.submit(step=step, messages=messages)()
 
-    def _answer(self, *, resp: Response, ignore_messages: bool) -> Answer:
+    def _answer(self, *, resp: Response, messages: str) -> Answer:
         if isinstance(resp, Success):
             return Answer(compared={"ok": normalise_result(result=resp.result)})
         message = normalise_message(message=resp.message, roots=[str(self.root)])
-        if resp.unsupported or ignore_messages:
+        if resp.unsupported or messages == OFF:
             return Answer(compared={"error": resp.kind}, detail=message)
+        if messages == GO_TYPES:  # compared modulo Go type names; the text as said, for people
+            return Answer(compared={"error": resp.kind, "message": go_types_form(message=message)},
+                          detail=message)
         return Answer(compared={"error": resp.kind, "message": message})
 
     def disk(self) -> DiskState:

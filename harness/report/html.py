@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING
 
 from harness.compare.model import topic_of
 from harness.data import CaseResult, Outcome, RunResult
-from harness.report.common import DETAIL_OUTCOMES, broken_notes, matrix_rows, result_text, verdict
+from harness.report.common import (
+    DETAIL_OUTCOMES,
+    broken_notes,
+    data_loss_lines,
+    matrix_rows,
+    message_only_summary,
+    result_text,
+    verdict,
+)
 
 if TYPE_CHECKING:  # keep this module light: interop and compare are imported by callers
     from harness.compare.model import Comparison, Transition
@@ -214,6 +222,18 @@ def _summary(page: _Page) -> list[str]:
         out.append("<ul>")
         out.extend(f'<li class="muted">{escape(n)}</li>' for n in notes)
         out.append("</ul>")
+    messages = [f"{i.name}: {s}" for i in run.available_impls()
+                if (s := message_only_summary(run=run, impl=i.name)) is not None]
+    if messages:
+        out.append('<ul class="muted">')
+        out.extend(f"<li>{escape(n)}</li>" for n in messages)
+        out.append("</ul>")
+    losses = data_loss_lines(run=run)
+    if losses:
+        out.append('<p id="data-loss"><strong>Data loss</strong> (behaviours shown that lose '
+                   "data):</p><ul>")
+        out.extend(f"<li>{escape(line)}</li>" for line in losses)
+        out.append("</ul>")
     return out
 
 
@@ -277,7 +297,13 @@ def _failures(page: _Page) -> list[str]:
     if not bad and not problems:
         out.append('<p class="muted">None: nothing failed, crashed, timed out or passed '
                    "unexpectedly.</p>")
-    out.extend(_detail_block(page, r) for r in bad)
+    # Differences only in error messages come apart from those in behaviour.
+    out.extend(_detail_block(page, r) for r in bad if not r.message_only)
+    messages = [r for r in bad if r.message_only]
+    if messages:
+        out.append(f'<h3 id="message-only">Differences only in error messages '
+                   f"({len(messages)})</h3>")
+        out.extend(_detail_block(page, r) for r in messages)
     if problems:
         out.append("<h3>Errors</h3><ul>")
         out.extend(f"<li>{escape(p)}</li>" for p in problems)

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.data import RunResult
 from harness.provenance import harness_version
+from harness.report.common import data_loss_shown, message_only_summary
 
 SCHEMA_VERSION = 1
 
@@ -36,6 +37,11 @@ def run_to_dict(*, run: RunResult) -> dict[str, Any]:
                 "unavailable": i.unavailable,
                 "source": i.source,
                 "totals": {o.value: n for o, n in run.totals(impl=i.name).items()},
+                "message_only": message_only_summary(run=run, impl=i.name),
+                "data_loss": [
+                    {"what": what, "cases": ids}
+                    for what, ids in data_loss_shown(run=run, impl=i.name)
+                ],
             }
             for i in run.impls
         ],
@@ -48,6 +54,8 @@ def run_to_dict(*, run: RunResult) -> dict[str, Any]:
                 "message": r.message,
                 "diffs": list(r.diffs),
                 "output_sha256": r.output_sha256,
+                "kinds": list(r.kinds),
+                "reason": r.reason,
             }
             for r in run.results
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from harness.data import Outcome, RunResult
-from harness.report.common import result_text
+from harness.report.common import data_loss_shown, result_text
 
 _FAILURE = {Outcome.FAIL, Outcome.XPASS}
 _ERROR = {Outcome.CRASH, Outcome.TIMEOUT, Outcome.ERROR, Outcome.BROKEN}
@@ -26,9 +26,13 @@ def render_junit(*, run: RunResult) -> str:
             errors=str(sum(r.outcome in _ERROR for r in results)),
             skipped=str(sum(r.outcome in _SKIPPED for r in results)),
         )
+        props = None
         if info.unavailable is not None:
             props = ET.SubElement(suite, "properties")
             ET.SubElement(props, "property", name="unavailable", value=info.unavailable)
+        for what, ids in data_loss_shown(run=run, impl=info.name):
+            props = props if props is not None else ET.SubElement(suite, "properties")
+            ET.SubElement(props, "property", name="data-loss", value=f"{what} ({', '.join(ids)})")
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=info.name, name=r.case_id)
             text = result_text(result=r)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from harness.data import Outcome, RunResult
 from harness.report.common import (
     LEGEND,
+    behaviour_details,
     broken_notes,
-    details,
+    data_loss_lines,
+    expected_failures,
     matrix_rows,
+    message_only_details,
+    message_only_summary,
     result_text,
     totals_text,
     verdict,
+    xfail_reason,
 )
 
 _COLOURS = {
@@ -55,15 +60,34 @@ def render_terminal(*, run: RunResult, color: bool = False) -> str:
         if info.unavailable is not None:
             out.append(f"{info.name}: unavailable: {info.unavailable}")
     out.extend(broken_notes(run=run))
-    shown = details(run=run)
-    if shown:
+    for info in run.available_impls():
+        summary = message_only_summary(run=run, impl=info.name)
+        if summary is not None:
+            out.append(f"{info.name}: {summary}")
+    losses = data_loss_lines(run=run)
+    if losses:
         out.append("")
-        out.append("DETAILS")
+        out.append("DATA LOSS (behaviours shown that lose data)")
+        out.extend(f"  {line}" for line in losses)
+    for title, shown in (("DETAILS", behaviour_details(run=run)),
+                         ("MESSAGE-ONLY DIFFERENCES", message_only_details(run=run))):
+        if not shown:
+            continue
+        out.append("")
+        out.append(title)
         for r in shown:
             out.append(_paint(f"--- {r.case_id} [{r.impl}] {r.outcome.value}", r.outcome, color))
             text = result_text(result=r)
             if text:
                 out.extend("    " + ln for ln in text.split("\n"))
+    xfails = expected_failures(run=run)
+    if xfails:
+        out.append("")
+        out.append("EXPECTED FAILURES")
+        out.extend(
+            f"  {_paint('x', r.outcome, color)} {r.case_id} [{r.impl}]: {xfail_reason(result=r)}"
+            for r in xfails
+        )
     if run.load_errors:
         out.append("")
         out.append("CASE FILE ERRORS")

@@ -39,7 +39,7 @@ def test_two_jobs_find_the_planted_bug_and_write_a_valid_case(tmp_path: Path) ->
     result = _parallel(
         a=InProcessTestee(name="reference"),
         b=drop_refresh_testee(),
-        options=DiffOptions(examples=40, out_dir=tmp_path),
+        options=DiffOptions(examples=40, out_dir=tmp_path, max_divergences=1),
         jobs=2,
     )
     assert not result.ok and not result.crashed
@@ -151,3 +151,44 @@ def test_cli_rejects_a_negative_job_count(capsys: pytest.CaptureFixture[str]) ->
         main(["diff", "reference", "x", "--jobs", "-1"])
     assert exc.value.code == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_two_jobs_find_all_three_planted_bugs_once_each(tmp_path: Path) -> None:
+    """Workers set aside each other's divergences; --out holds one case per signature."""
+    from planted import three_bugs_testee
+
+    result = _parallel(
+        a=InProcessTestee(name="reference"),
+        b=three_bugs_testee(),
+        options=DiffOptions(examples=200, out_dir=tmp_path),
+        jobs=2,
+    )
+    texts = [f.signature.text for f in result.merged.findings]
+    assert len(texts) == len(set(texts))
+    assert {"store: file bytes at tokens.*.refresh_token (structure)",
+            "delete: file bytes at tokens (structure)",
+            "delete: file bytes at $ (formatting)"} <= set(texts), result.render()
+    assert len(list((tmp_path / "cases").iterdir())) == len(texts)
+    found = [f.found_after for f in result.merged.findings]
+    assert found == sorted(found) and all(0 < t < result.merged.seconds for t in found)
+
+
+@pytest.mark.go
+def test_a_go_testee_built_on_first_start_crosses_to_the_workers_as_its_binary() -> None:
+    """recipe_of builds a lazily built Go testee first, so the workers run the Go binary
+    (a recipe without a command would rebuild the in-process reference under Go's name)."""
+    from harness.impls import select_impls
+    from harness.options import require_go_default
+
+    repo = Path(__file__).resolve().parents[2]
+    selection = select_impls(repo_root=repo, only=("go-sdk@v0.129.0",))
+    if not selection.testees:
+        why = "; ".join(u.unavailable or "" for u in selection.unavailable)
+        if require_go_default():
+            pytest.fail(f"go-sdk@v0.129.0 unavailable but Go is required: {why}")
+        pytest.skip(f"go-sdk@v0.129.0 unavailable: {why}")
+    [go] = selection.testees
+    recipe = recipe_of(testee=go)
+    assert recipe.command and Path(recipe.command[0]).is_file(), recipe
+    built = recipe.build()
+    assert isinstance(built, SubprocessTestee) and built.command == recipe.command

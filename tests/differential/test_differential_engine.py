@@ -50,14 +50,15 @@ def test_planted_divergence_is_caught_shrunk_and_written(
     result = run_diff(
         a=InProcessTestee(name="reference"),
         b=drop_refresh_testee(),
-        options=DiffOptions(examples=200, out_dir=tmp_path),
+        options=DiffOptions(examples=200, out_dir=tmp_path, max_divergences=1),
     )
     assert not result.ok
     cx = result.counterexample
     assert cx is not None and result.written is not None
-    # Shrunk: the smallest witness is open then one store with a refresh token.
+    # Shrunk: open, then (hypothesis's shrinking is good, not perfect) at most one store
+    # before the one with a refresh token that shows the bug.
     ops = [ts.step["op"] for ts in cx.steps]
-    assert ops == ["open", "store"], cx.render()
+    assert ops[0] == "open" and set(ops[1:]) == {"store"} and len(ops) <= 3, cx.render()
     assert cx.file is None
     token = cx.steps[-1].step["token"]
     assert set(token) == {"refresh_token"} and 0 < len(token["refresh_token"]) <= 4, token
@@ -100,7 +101,7 @@ def test_broken_side_first_still_asserts_the_reference(tmp_path: Path) -> None:
     result = run_diff(
         a=drop_refresh_testee(),
         b=InProcessTestee(name="reference"),
-        options=DiffOptions(examples=200, out_dir=tmp_path),
+        options=DiffOptions(examples=200, out_dir=tmp_path, max_divergences=1),
     )
     assert result.written is not None and result.written.golden_file is not None
     assert b'"refresh_token": "' in result.written.golden_file.read_bytes()

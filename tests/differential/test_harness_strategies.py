@@ -141,7 +141,12 @@ def test_ci_profile_is_deterministic() -> None:
     assert ci.derandomize and ci.deadline is None and ci.database is None and ci.print_blob
 
 
-_FILE_SEARCH = settings(max_examples=3_000, database=None, derandomize=True,
+# A bound, not a rate: a search stops at its first hit. Hypothesis mixes the constants of
+# every local module loaded so far into its draws, so one derandomized stream differs
+# with which test modules a session imported; 10,000 leaves room for an unlucky one
+# (after tests/differential/test_diff_every_divergence.py a 1-in-250 file shape first
+# came up at draw 3,017).
+_FILE_SEARCH = settings(max_examples=10_000, database=None, derandomize=True,
                         phases=[Phase.generate])
 FILE_REACHES = [
     ("member-order-changed", cache_file_bytes(), lambda d: re.match(rb'\{"tokens":\{', d)),
@@ -164,8 +169,5 @@ def test_file_and_expiry_shapes_are_reached(
     strategy: st.SearchStrategy[Any], reached: Callable[[Any], object]
 ) -> None:
     """Each quirk of hand-edited files and each calendar corner is generated in a bounded search."""
-    # A leap day is about one expiry in 1,500; expiries are cheap to draw.
-    search = settings(_FILE_SEARCH, max_examples=10_000) if strategy is expiry_strings() else (
-        _FILE_SEARCH
-    )
-    assert reached(find(strategy, reached, settings=search))
+    # A leap day is about one expiry in 1,500: the same bound.
+    assert reached(find(strategy, reached, settings=_FILE_SEARCH))

@@ -145,10 +145,9 @@ def test_diff_side_of_a_confined_testee_is_writable(state: Path, scratch: Path) 
     side = Side(testee=testee, parent=scratch)
     try:
         side.reset()
-        assert side.request(step={"op": "open", "path": None}, ignore_messages=False).compared \
-            == {"ok": {}}
-        assert side.request(step={"op": "store", "key": "k", "token": {"access_token": "a"}},
-                            ignore_messages=False).compared == {"ok": {}}
+        assert side.request(step={"op": "open", "path": None}).compared == {"ok": {}}
+        assert side.request(step={"op": "store", "key": "k", "token": {"access_token": "a"}}
+                            ).compared == {"ok": {}}
         assert side.disk().file_type == "regular"
         assert testee.info().confinement == confine.CONFINED_NOTE
     finally:

@@ -1,5 +1,6 @@
 // Package conformance serves tokencache-compat protocol v1 (docs/protocol.md)
-// on stdin/stdout for any Go token cache with Store and Lookup methods.
+// on stdin/stdout for any Go token cache with Store and Lookup methods, or
+// with store-shaped Put/Lookup/Delete methods taking a context (FromStore).
 //
 // A testee is a main package that fills in a Testee and calls Main. The kit
 // never recovers panics: a panic in the code under test kills the process and
@@ -27,14 +28,87 @@ type Cache interface {
 	Lookup(key string) (*oauth2.Token, error)
 }
 
-// Arg is an OAuth argument as protocol v1 carries it; absent fields are "".
+// The dual_store vias of protocol v1 (keys of Testee.DualStore).
+const (
+	// ViaWrapper is the CLI's cache wrapper built for the argument: a store
+	// under the primary key is mirrored under the host key.
+	ViaWrapper = "wrapper"
+	// ViaSDK is the SDK's own dual write (primary key, then host key).
+	ViaSDK = "sdk"
+	// ViaSDKWrapper is the SDK's dual write performed through the wrapper.
+	ViaSDKWrapper = "sdk+wrapper"
+)
+
+// The argument kinds of protocol v1 (Arg.Kind).
+const (
+	ArgWorkspace = "workspace"
+	ArgAccount   = "account"
+	ArgUnified   = "unified"
+	ArgDiscovery = "discovery"
+)
+
+// Arg is an OAuth argument as protocol v1 carries it. An absent field reads
+// as ""; Has tells an absent field from an explicit "".
 type Arg struct {
 	Kind           string `json:"kind"`
 	Host           string `json:"host"`
 	AccountID      string `json:"account_id"`
 	Profile        string `json:"profile"`
 	DiscoveredHost string `json:"discovered_host"`
+
+	present map[string]bool
 }
+
+// UnmarshalJSON decodes an Arg and records which fields the request had.
+func (a *Arg) UnmarshalJSON(data []byte) error {
+	type plain Arg
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	*a = Arg(p)
+	a.present = map[string]bool{}
+	for name, raw := range fields {
+		a.present[name] = string(raw) != "null"
+	}
+	return nil
+}
+
+// Has reports whether the request carried the field (by its JSON name, e.g.
+// "profile") with a value other than null.
+func (a Arg) Has(field string) bool { return a.present[field] }
+
+// OptionalString is a request field that may be absent: Present is false when
+// the request has no such field or null, and then Value is "".
+type OptionalString struct {
+	Value   string
+	Present bool
+}
+
+// Or is the value, or fallback when the field is absent.
+func (o OptionalString) Or(fallback string) string {
+	if !o.Present {
+		return fallback
+	}
+	return o.Value
+}
+
+// DualStoreRequest is a dual_store request with absent and empty fields told
+// apart. Key absent means "the argument's primary key" for ViaWrapper
+// (docs/protocol.md); the SDK's dual write ignores it. Token nil deletes.
+type DualStoreRequest struct {
+	Arg   Arg
+	Key   OptionalString
+	Token *oauth2.Token
+	Via   string
+}
+
+// DualStoreFunc performs one dual_store via; c is the cache open returned.
+type DualStoreFunc func(c Cache, r DualStoreRequest) error
 
 // Testee describes the implementation under test.
 type Testee struct {
@@ -46,8 +120,12 @@ type Testee struct {
 	// CacheKey derives the primary and host cache keys; nil leaves cache_key
 	// unannounced.
 	CacheKey func(Arg) (key, hostKey string, err error)
-	// DualStore writes t under a's keys, by via ("wrapper", "sdk",
-	// "sdk+wrapper"); key is "" when the request has none.
+	// DualStores performs dual_store, by via (ViaWrapper, ViaSDK,
+	// ViaSDKWrapper); the request tells an absent key from "".
+	DualStores map[string]DualStoreFunc
+	// DualStore is the older form of DualStores: key is "" both when the
+	// request has none and when it is "", so a ViaWrapper testee cannot be
+	// right on both. A via in DualStores wins.
 	DualStore map[string]func(c Cache, a Arg, key string, t *oauth2.Token) error
 	// Details are added to hello's details (free text for reports).
 	Details map[string]string
@@ -58,8 +136,21 @@ type Testee struct {
 }
 
 // ErrUnsupported marks a request variant the testee cannot perform; the
-// harness skips the case.
+// harness skips the case (run) or the step (diff) instead of failing it.
 var ErrUnsupported = errors.New("unsupported")
+
+// UnsupportedDiscoveryRefresh is the documented answer of a dual_store via
+// ViaSDK or ViaSDKWrapper for a discovery argument when the testee drives the
+// SDK's dual write through a refresh (RefreshProbe): SDK releases dual-write
+// discovery arguments only after a browser login (Challenge with discovery
+// login), and a refresh refuses them. It returns nil for any other request.
+func UnsupportedDiscoveryRefresh(via string, a Arg) error {
+	if a.Kind != ArgDiscovery || (via != ViaSDK && via != ViaSDKWrapper) {
+		return nil
+	}
+	return Unsupported("dual_store via %q with a discovery argument: the SDK dual-writes "+
+		"discovery arguments only after a browser login, not on a refresh", via)
+}
 
 // Unsupported returns an error that answers kind "unsupported" with a reason.
 func Unsupported(format string, args ...any) error {
@@ -223,8 +314,15 @@ func (s *server) hello() any {
 	if s.testee.CacheKey != nil {
 		ops = append(ops, "cache_key")
 	}
-	vias := make([]string, 0, len(s.testee.DualStore))
+	seen := map[string]bool{}
 	for via := range s.testee.DualStore {
+		seen[via] = true
+	}
+	for via := range s.testee.DualStores {
+		seen[via] = true
+	}
+	vias := make([]string, 0, len(seen))
+	for via := range seen {
 		vias = append(vias, via)
 	}
 	sort.Strings(vias)
@@ -335,7 +433,15 @@ func (s *server) cacheKey(req *request) (any, error) {
 }
 
 func (s *server) dualStore(req *request) (any, error) {
-	store, ok := s.testee.DualStore[req.Via]
+	store, ok := s.testee.DualStores[req.Via]
+	if !ok {
+		if old, found := s.testee.DualStore[req.Via]; found {
+			ok = true
+			store = func(c Cache, r DualStoreRequest) error {
+				return old(c, r.Arg, r.Key.Value, r.Token)
+			}
+		}
+	}
 	if !ok {
 		return nil, Unsupported("dual_store via %q is not implemented", req.Via)
 	}
@@ -346,7 +452,11 @@ func (s *server) dualStore(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := store(s.cache, req.Arg, requestKey(req), t); err != nil {
+	r := DualStoreRequest{Arg: req.Arg, Token: t, Via: req.Via}
+	if req.Key != nil {
+		r.Key = OptionalString{Value: *req.Key, Present: true}
+	}
+	if err := store(s.cache, r); err != nil {
 		return nil, err
 	}
 	return empty{}, nil

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -278,5 +279,129 @@ func TestRefreshProbeRefusesASwallowedStoreError(t *testing.T) {
 	}
 	if err := NewRefreshProbe(memCache{}, nil).Result(nil); err != nil {
 		t.Errorf("Result(nil) without a failed store = %v, want nil", err)
+	}
+}
+
+func TestDualStoreTellsAnAbsentKeyFromAnEmptyOne(t *testing.T) {
+	var got []DualStoreRequest
+	testee := memTestee(memCache{})
+	testee.DualStores = map[string]DualStoreFunc{
+		ViaWrapper: func(_ Cache, r DualStoreRequest) error {
+			got = append(got, r)
+			return nil
+		},
+	}
+	resps := exchange(t, testee,
+		`{"id":1,"op":"open"}`,
+		`{"id":2,"op":"dual_store","via":"wrapper","arg":{"kind":"workspace","host":"h"},"token":{}}`,
+		`{"id":3,"op":"dual_store","via":"wrapper","arg":{"kind":"workspace","profile":""},"key":"","token":{}}`,
+		`{"id":4,"op":"dual_store","via":"wrapper","arg":{"kind":"workspace"},"key":null,"token":null}`,
+		`{"id":5,"op":"hello"}`,
+	)
+	if len(got) != 3 {
+		t.Fatalf("dual stores = %d, want 3: %v", len(got), resps)
+	}
+	if got[0].Key.Present || got[0].Key.Or("primary") != "primary" {
+		t.Errorf("absent key = %+v, want absent (the primary key)", got[0].Key)
+	}
+	if !got[1].Key.Present || got[1].Key.Or("primary") != "" {
+		t.Errorf(`key "" = %+v, want present and empty`, got[1].Key)
+	}
+	if got[2].Key.Present || got[2].Token != nil {
+		t.Errorf("key null = %+v, want absent; token null = %v, want nil", got[2].Key, got[2].Token)
+	}
+	if !got[1].Arg.Has("profile") || got[0].Arg.Has("profile") || !got[0].Arg.Has("host") {
+		t.Errorf("Arg.Has: %v %v", got[0].Arg, got[1].Arg)
+	}
+	if vias := resps[4]["result"].(map[string]any)["dual_store_via"].([]any); len(vias) != 1 || vias[0] != ViaWrapper {
+		t.Errorf("hello dual_store_via = %v, want [wrapper]", vias)
+	}
+}
+
+func TestTheOlderDualStoreFormStillServes(t *testing.T) {
+	var keys []string
+	testee := memTestee(memCache{})
+	testee.DualStore = map[string]func(Cache, Arg, string, *oauth2.Token) error{
+		ViaSDK: func(_ Cache, _ Arg, key string, _ *oauth2.Token) error {
+			keys = append(keys, key)
+			return nil
+		},
+	}
+	exchange(t, testee, `{"id":1,"op":"open"}`,
+		`{"id":2,"op":"dual_store","via":"sdk","arg":{"kind":"workspace"},"key":"k","token":{}}`)
+	if len(keys) != 1 || keys[0] != "k" {
+		t.Errorf("keys = %v, want [k]", keys)
+	}
+}
+
+func TestDiscoveryRefreshIsADocumentedUnsupported(t *testing.T) {
+	d := Arg{Kind: ArgDiscovery}
+	for _, via := range []string{ViaSDK, ViaSDKWrapper} {
+		if err := UnsupportedDiscoveryRefresh(via, d); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("%s with discovery: %v, want an unsupported error", via, err)
+		}
+	}
+	if err := UnsupportedDiscoveryRefresh(ViaWrapper, d); err != nil {
+		t.Errorf("wrapper with discovery: %v, want nil", err)
+	}
+	if err := UnsupportedDiscoveryRefresh(ViaSDK, Arg{Kind: ArgWorkspace}); err != nil {
+		t.Errorf("sdk with workspace: %v, want nil", err)
+	}
+}
+
+// mapStore is a store-shaped cache with a context, as a CLI might have one.
+type mapStore struct {
+	tokens map[string]*oauth2.Token
+	ctxs   int
+}
+
+func (m *mapStore) Put(ctx context.Context, key string, t *oauth2.Token) error {
+	if ctx != nil {
+		m.ctxs++
+	}
+	m.tokens[key] = t
+	return nil
+}
+
+func (m *mapStore) Lookup(ctx context.Context, key string) (*oauth2.Token, error) {
+	if ctx != nil {
+		m.ctxs++
+	}
+	t, ok := m.tokens[key]
+	if !ok {
+		return nil, errAbsent
+	}
+	return t, nil
+}
+
+func (m *mapStore) Delete(ctx context.Context, key string) error {
+	if ctx != nil {
+		m.ctxs++
+	}
+	delete(m.tokens, key)
+	return nil
+}
+
+func TestFromStoreAdaptsPutLookupDeleteToTheTokenCacheShape(t *testing.T) {
+	m := &mapStore{tokens: map[string]*oauth2.Token{}}
+	c := FromStore(m)
+	if err := c.Store("k", &oauth2.Token{AccessToken: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := c.Lookup("k"); err != nil || tok.AccessToken != "a" {
+		t.Fatalf("Lookup = %v, %v", tok, err)
+	}
+	if err := c.Store("k", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Lookup("k"); !errors.Is(err, errAbsent) {
+		t.Errorf("after a nil Store, Lookup = %v, want not found", err)
+	}
+	if m.ctxs != 4 {
+		t.Errorf("calls with a context = %d, want 4", m.ctxs)
+	}
+	noDelete := FromStore(StoreFuncs{PutFunc: m.Put, LookupFunc: m.Lookup})
+	if err := noDelete.Store("k", nil); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("delete without DeleteFunc = %v, want unsupported", err)
 	}
 }

@@ -76,8 +76,8 @@ func newArg(a conformance.Arg) (u2m.OAuthArgument, error) {
 // dualStore drives the SDK's private PersistentAuth.dualWrite through a forced
 // refresh; discovery arguments reach it only through a browser login.
 func dualStore(c conformance.Cache, a conformance.Arg, _ string, t *oauth2.Token) error {
-	if a.Kind == "discovery" {
-		return conformance.Unsupported("go-sdk v0.129.0 dual-writes discovery arguments only after a browser login (Challenge)")
+	if err := conformance.UnsupportedDiscoveryRefresh(conformance.ViaSDK, a); err != nil {
+		return err
 	}
 	arg, err := newArg(a)
 	if err != nil {
