@@ -97,7 +97,9 @@ def test_an_open_without_home_is_generated_as_its_own_step(tmp_path: Path) -> No
 
 def test_a_dir_mode_that_ignores_the_umask_is_found_under_0277(tmp_path: Path) -> None:
     """0700 forced on .databricks agrees with Go under 022 and 077, not under 0277."""
-    result = _diverge(tmp_path, TightDirSession)
+    # Only an example that opens an empty sandbox under 0277 shows it (about 3 in 100);
+    # the bound leaves room for how the loaded modules' constants shift the draws.
+    result = _diverge(tmp_path, TightDirSession, examples=1500)
     cx = result.counterexample
     assert cx is not None and cx.umask == 0o277, cx.render()
     case = _replays(tmp_path, result, TightDirSession)
