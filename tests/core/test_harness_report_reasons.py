@@ -70,7 +70,8 @@ def test_golden_cases_pinning_lossy_behaviour_carry_the_tag() -> None:
     """The lossy behaviours the README names are tagged data-loss and say what is lost."""
     cases = {c.id: c for c in load_cases(cases_dir=REPO / "golden" / "cases").cases}
     for cid in ("decode.unknown.token-field-dropped", "decode.utf8.lone-high-surrogate-escape",
-                "encode.token.expires-in-positive"):
+                "encode.token.expires-in-positive", "fs.fault.write-efbig.store-error",
+                "fs.fault.disk-full.larger-rewrite-keeps-old-bytes"):
         assert "data-loss" in cases[cid].tags and cases[cid].data_loss is not None, cid
     assert cases["encode.token.expires-in-positive"].data_loss.shown_by == "fail"  # type: ignore[union-attr]
     assert all((c.data_loss is None) == ("data-loss" not in c.tags) for c in cases.values())
