@@ -231,13 +231,17 @@ class StaleIndexSession(Session):
 
 
 class StaleLookupIndexSession(StaleIndexSession):
-    """StaleIndexSession whose lookups trust the index too: a key outside it (one only a
-    hand-edited file holds, common keys spared) is answered not found."""
+    """StaleIndexSession whose lookups trust the index too: a key the file holds outside it
+    (one only a hand-edited file holds, common keys spared) is answered not found. The file
+    is still read, so a load error shows as it would (an edit behind the open cache)."""
 
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
         key = request.get("key")
         if (request.get("op") == "lookup" and isinstance(key, str)
                 and key not in self.index and key not in _COMMON_KEYS):
+            found = super().handle(request)
+            if not found.get("ok"):
+                return found
             return {"id": request.get("id"), "ok": False,
                     "error": {"kind": "not_found", "message": "token not found"}}
         return super().handle(request)
