@@ -271,20 +271,8 @@ def merge_findings(*, outcomes: Sequence[WorkerOutcome], started: float) -> tupl
 
 
 def _sum_counts(results: Sequence[DiffResult]) -> ExampleCounts:
-    counts = [
-        r.counts or ExampleCounts(
-            examples=r.examples, test_cases=r.examples, rejected=0, shrinking=0
-        )
-        for r in results
-    ]
-    return ExampleCounts(
-        examples=sum(c.examples for c in counts),
-        test_cases=sum(c.test_cases for c in counts),
-        rejected=sum(c.rejected for c in counts),
-        shrinking=sum(c.shrinking for c in counts),
-        invalid=sum(c.invalid for c in counts),
-        overrun=sum(c.overrun for c in counts),
-    )
+    counts = [r.counts or ExampleCounts.plain(examples=r.examples) for r in results]
+    return ExampleCounts.total(counts=counts, fallback=0)
 
 
 def _merge_known(results: Sequence[DiffResult]) -> tuple[KnownUse, ...]:

@@ -57,11 +57,30 @@ class ExampleCounts:
     invalid: int = 0  # of the rejected: a filter or assume(False) gave up
     overrun: int = 0  # of the rejected: over one of hypothesis's size caps
 
+    @classmethod
+    def plain(cls, *, examples: int) -> ExampleCounts:
+        """Counts without hypothesis's statistics: every test case was a valid example."""
+        return cls(examples=examples, test_cases=examples, rejected=0, shrinking=0)
+
+    @classmethod
+    def total(cls, *, counts: Sequence[ExampleCounts], fallback: int) -> ExampleCounts:
+        """The sum of several runs' counts (`plain(fallback)` when there are none)."""
+        if not counts:
+            return cls.plain(examples=fallback)
+        return cls(
+            examples=sum(c.examples for c in counts),
+            test_cases=sum(c.test_cases for c in counts),
+            rejected=sum(c.rejected for c in counts),
+            shrinking=sum(c.shrinking for c in counts),
+            invalid=sum(c.invalid for c in counts),
+            overrun=sum(c.overrun for c in counts),
+        )
+
 
 def example_counts(*, stats: Mapping[str, Any] | None, fallback: int) -> ExampleCounts:
     """Counts from hypothesis's run statistics; every test case counts when there are none."""
     if not stats:
-        return ExampleCounts(examples=fallback, test_cases=fallback, rejected=0, shrinking=0)
+        return ExampleCounts.plain(examples=fallback)
     examples = invalid = overrun = shrinking = total = 0
     for key, phase in stats.items():
         if not key.endswith("-phase") or not isinstance(phase, Mapping):
@@ -301,8 +320,10 @@ def run_diff(
     finally:
         seconds = time.monotonic() - started
         engine.close()
-    counts = _sum_counts([example_counts(stats=s, fallback=0) for s in outcome.stats],
-                         fallback=engine.test_cases)
+    counts = ExampleCounts.total(
+        counts=[example_counts(stats=s, fallback=0) for s in outcome.stats],
+        fallback=engine.test_cases,
+    )
     return DiffResult(
         names=engine.names,
         examples=counts.examples,
@@ -316,17 +337,4 @@ def run_diff(
         known_errors=() if known is None else known.errors,
         rounds=outcome.rounds,
         started=started,
-    )
-
-
-def _sum_counts(counts: Sequence[ExampleCounts], *, fallback: int) -> ExampleCounts:
-    if not counts:
-        return ExampleCounts(examples=fallback, test_cases=fallback, rejected=0, shrinking=0)
-    return ExampleCounts(
-        examples=sum(c.examples for c in counts),
-        test_cases=sum(c.test_cases for c in counts),
-        rejected=sum(c.rejected for c in counts),
-        shrinking=sum(c.shrinking for c in counts),
-        invalid=sum(c.invalid for c in counts),
-        overrun=sum(c.overrun for c in counts),
     )
