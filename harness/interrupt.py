@@ -55,6 +55,9 @@ class _State:
     redeliver: bool = False
     depth: int = 0
     summary: str = ""
+    # In a worker: the cleanup SIGTERM runs, and whether it waits for a deferred block.
+    worker_cleanup: Callable[[], object] | None = None
+    exit_pending: bool = False
 
 
 _STATE = _State()
@@ -93,6 +96,8 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _STATE.depth -= 1
+        if _STATE.depth == 0 and _STATE.exit_pending:
+            _worker_exit()  # SIGTERM arrived inside the block: what it started is registered
     if _STATE.depth == 0 and _STATE.pending:
         _STATE.pending = False
         raise Interrupted(signame=_STATE.signame or "SIGINT")
@@ -188,13 +193,24 @@ def worker_setup(*, cleanup: Callable[[], object]) -> None:
 
     The parent stops its workers with SIGTERM; doing the cleanup in the handler
     and leaving with os._exit means no `finally` can keep the worker waiting.
+    Inside a `deferred()` block (a testee being spawned and registered) the
+    exit waits for the block's end, so the cleanup sees every process started.
     """
 
     def on_term(signum: int, frame: FrameType | None) -> None:
-        try:
-            cleanup()
-        finally:
-            os._exit(EXIT_CODE)
+        if _STATE.depth > 0:
+            _STATE.exit_pending = True
+            return
+        _worker_exit()
 
+    _STATE.worker_cleanup = cleanup
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, on_term)
+
+
+def _worker_exit() -> None:
+    try:
+        if _STATE.worker_cleanup is not None:
+            _STATE.worker_cleanup()
+    finally:
+        os._exit(EXIT_CODE)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import gc
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from harness import interrupt
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class _SignalsOnCollection:
@@ -51,3 +56,24 @@ def test_other_unraisable_exceptions_reach_the_previous_hook(monkeypatch: pytest
         del victim
         gc.collect()
     assert passed == [ValueError]
+
+
+_WORKER = """
+import os, signal, sys
+from harness import interrupt
+log = open(sys.argv[1], "a", buffering=1)
+interrupt.worker_setup(cleanup=lambda: log.write("cleanup\\n"))
+with interrupt.deferred():
+    os.kill(os.getpid(), signal.SIGTERM)
+    log.write("registered\\n")  # what the block started is registered before the cleanup
+log.write("after the block\\n")
+"""
+
+
+def test_a_worker_terminated_inside_a_deferred_block_cleans_up_after_it(tmp_path: Path) -> None:
+    """SIGTERM during a testee's spawn and registration ends the worker once it is registered."""
+    log = tmp_path / "log"
+    done = subprocess.run([sys.executable, "-c", _WORKER, str(log)], timeout=30,
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == interrupt.EXIT_CODE, done.stderr
+    assert log.read_text().splitlines() == ["registered", "cleanup"]
