@@ -9,8 +9,11 @@ checked with WNOWAIT), so its pid, which is the group id, cannot be reused by
 an unrelated process in between.
 
 Every group not yet ended is registered here, so an interrupted run can end
-them all (`end_all`). A process that starts a session of its own escapes its
-group; only confinement (harness.confine, a pid namespace) catches that.
+them all (`end_all`). A diff worker also notes each group in a folder its
+parent owns (`record_groups`), so that the parent can end what a worker killed
+before its cleanup left behind (`end_recorded`). A process that starts a
+session of its own escapes its group; only confinement (harness.confine, a
+pid namespace) catches that.
 """
 
 from __future__ import annotations
@@ -25,6 +28,61 @@ from collections.abc import Mapping, Sequence
 from harness import interrupt
 
 _LIVE: dict[int, subprocess.Popen[bytes]] = {}  # group id (= leader pid) → leader
+_RECORD_DIR: list[str] = []  # in a worker: the parent's folder of group notes
+
+
+def record_groups(*, directory: str) -> None:
+    """Also note every group started from now on as a file in `directory` (pid, start time)."""
+    os.makedirs(directory, exist_ok=True)
+    _RECORD_DIR[:] = [directory]
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[19].decode() if len(fields) > 19 else None  # field 22 of stat(5)
+
+
+def _note(pid: int) -> None:
+    started = _start_time(pid)
+    if _RECORD_DIR and started is not None:
+        with contextlib.suppress(OSError), open(os.path.join(_RECORD_DIR[0], str(pid)), "w") as f:
+            f.write(started)
+
+
+def _unnote(pid: int) -> None:
+    if _RECORD_DIR:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(_RECORD_DIR[0], str(pid)))
+
+
+def end_recorded(*, directory: str) -> int:
+    """SIGKILL every noted group whose leader still runs (same pid, same start time, so
+    never a reused pid); how many were ended. Only where /proc tells start times."""
+    ended = 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        path = os.path.join(directory, name)
+        try:
+            with open(path) as f:
+                noted = f.read().strip()
+            pid = int(name)
+        except (OSError, ValueError):
+            continue
+        if noted and _start_time(pid) == noted:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+                ended += 1
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return ended
 
 
 def spawn(
@@ -42,6 +100,7 @@ def spawn(
             start_new_session=True,
         )
         _LIVE[proc.pid] = proc
+        _note(proc.pid)
     return proc
 
 
@@ -84,6 +143,7 @@ def end_group(*, proc: subprocess.Popen[bytes]) -> int | None:
     except subprocess.TimeoutExpired:  # unkillable (uninterruptible sleep); give up on it
         code = None
     _LIVE.pop(proc.pid, None)
+    _unnote(proc.pid)
     return code
 
 

@@ -46,6 +46,8 @@ from harness.testee import DEFAULT_TIMEOUT, InProcessTestee, SubprocessTestee, T
 CI_BASE_SEED = 0
 # After SIGTERM, a worker ends its testees and exits at once; past this it is killed.
 WORKER_GRACE = 1.5
+# The folder (in the workers' temp dir) where workers note their testees' process groups.
+GROUP_NOTES = "groups"
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def worker_init(tmp: str, counter: Any) -> None:
     _TEST_CASES = counter
     os.environ["TMPDIR"] = tmp  # also keeps sandboxes off /dev/shm: under `tmp` they go
     tempfile.tempdir = tmp
+    procs.record_groups(directory=os.path.join(tmp, GROUP_NOTES))
     interrupt.worker_setup(cleanup=lambda: (procs.end_all(), scratch.sweep()))
 
 
@@ -377,6 +380,9 @@ def run_diff_parallel(
         raise
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
+        # A worker killed before its cleanup (or between spawning and registering, as
+        # SIGKILL after WORKER_GRACE can catch it) leaves its testees running: end them.
+        procs.end_recorded(directory=str(worker_tmp / GROUP_NOTES))
         scratch.remove_dir(path=worker_tmp)
         shutil.rmtree(shared_dir, ignore_errors=True)
     seconds = time.monotonic() - started

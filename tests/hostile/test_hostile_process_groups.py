@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from hostile_helpers import (
     survivors,
 )
 
+from harness import procs
 from harness.cli import main
 from harness.protocol import OpenRequest
 from harness.testee import SubprocessTestee
@@ -73,3 +76,22 @@ def test_crash_kills_the_group(project: Path, write_cases, state: Path) -> None:
           "--impl", hostile_impl("h", "grandchild,panic", state=state)])
     assert pids(state)["grandchild"]
     assert survivors(state) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="start times come from /proc")
+def test_the_parent_ends_groups_a_dead_worker_left(tmp_path: Path) -> None:
+    """Groups a worker noted and never ended are killed by end_recorded; a note whose pid
+    now belongs to another process (other start time) is not."""
+    notes = tmp_path / "groups"
+    procs.record_groups(directory=str(notes))
+    try:
+        left = procs.spawn(argv=["sleep", "60"], env={"PATH": os.environ["PATH"]},
+                           cwd=str(tmp_path))
+        procs._LIVE.pop(left.pid)  # the worker died before its cleanup
+    finally:
+        procs._RECORD_DIR.clear()
+    (notes / str(os.getpid())).write_text("1")  # this process, noted with a wrong start time
+    assert sorted(os.listdir(notes)) == sorted([str(left.pid), str(os.getpid())])
+    assert procs.end_recorded(directory=str(notes)) == 1
+    assert left.wait(timeout=5) == -signal.SIGKILL
+    assert os.listdir(notes) == []
