@@ -1,4 +1,4 @@
-"""Helpers the command modules share: paths from options, writing report files."""
+"""Helpers the command modules share: paths from options, argument types, report files."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from harness.paths import ProjectPaths
     from harness.session import RunConfig
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def project_paths(*, args: argparse.Namespace) -> ProjectPaths:

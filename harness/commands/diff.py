@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from harness.commands.common import positive_int
 from harness.differential.options import ALLOW_CLASSES, DEFAULT_MAX_DIVERGENCES, DEFAULT_OUT
 from harness.options import IMPL_OPTIONS, TESTEE_OPTIONS, add_to_argparse
 from harness.profiles import CI_PROFILE, PROFILES
@@ -35,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_job_count, default=1, metavar="N",
                         help="split the examples across N worker processes, each with its "
                         "own seed and testees (default 1: one process; 0: one per CPU)")
-    parser.add_argument("--max-divergences", type=_positive, default=DEFAULT_MAX_DIVERGENCES,
+    parser.add_argument("--max-divergences", type=positive_int, default=DEFAULT_MAX_DIVERGENCES,
                         metavar="N", help="stop after N distinct divergences "
                         f"(default {DEFAULT_MAX_DIVERGENCES}); each found one is set aside "
                         "and the search goes on until then or until --examples are spent")
@@ -45,16 +46,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE",
                         help="also write the result as JSON (unrounded times)")
     add_to_argparse(parser=parser, options=(*IMPL_OPTIONS, *TESTEE_OPTIONS))
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, got {text!r}")
-    return value
 
 
 def _job_count(text: str) -> int:

@@ -11,21 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.commands.common import positive_int
 from harness.exceptions import MutationSetupError
 from harness.mutate.mutants import OPERATORS, Target
 from harness.paths import find_repo_root
 
 HELP = "mutation testing: how many small changes to a Go module the suite notices"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def _target(text: str) -> Target:
@@ -54,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="file or directory of the module to mutate, optionally only the "
                         "named functions (Type.Method or Method); repeatable")
     parser.add_argument("--name", default="mutant", help="column name of the mutant builds")
-    parser.add_argument("--jobs", type=_positive, default=2, metavar="N",
+    parser.add_argument("--jobs", type=positive_int, default=2, metavar="N",
                         help="mutants built and judged side by side (default 2)")
     parser.add_argument("--list", action="store_true",
                         help="only list the mutants with their patches; build nothing")

@@ -41,6 +41,7 @@ EXEMPT_PREFIXES = (
 )
 EXEMPT["harness.differential.parallel.run_worker"] = "ProcessPoolExecutor.submit(fn, task)"
 EXEMPT["harness.differential.parallel.worker_init"] = "ProcessPoolExecutor initializer(*initargs)"
+EXEMPT["harness.commands.common.positive_int"] = "argparse calls type=fn(text)"
 
 
 def _public_callables() -> Iterator[tuple[str, object]]:
