@@ -1,40 +1,14 @@
-"""Fixtures for the hostile-testee tests: a project, a private TMPDIR, a pid record folder."""
+"""Fixtures for the hostile-testee tests: a private TMPDIR, a pid record folder (the project
+and its case writer come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hostile_helpers import kill_leftovers
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty project layout (cases, golden files, xfail lists) under tmp_path."""
-    root = tmp_path / "proj"
-    for sub in ("golden/cases", "golden/files", "adapters/xfail"):
-        (root / sub).mkdir(parents=True)
-    (root / "pyproject.toml").write_text("")
-    return root
-
-
-WriteCases = Callable[..., Path]
-
-
-@pytest.fixture
-def write_cases(project: Path) -> WriteCases:
-    """Write a case file `<name>.json` holding the given cases."""
-
-    def write(name: str, cases: list[dict[str, Any]]) -> Path:
-        path = project / "golden" / "cases" / f"{name}.json"
-        path.write_text(json.dumps({"cases": cases}, indent=2))
-        return path
-
-    return write
 
 
 @pytest.fixture
