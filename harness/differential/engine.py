@@ -336,9 +336,10 @@ class Engine:
         self._capture = []
         try:
             self.begin_example(env=env, umask=umask)
-            self.muted = False
-            for side in self.sides:
-                side.reset(env=self.env, umask=self.umask)
+            if self.muted:  # a stop was requested, so nothing was reset; a replay still runs
+                self.muted = False
+                for side in self.sides:
+                    side.reset(env=self.env, umask=self.umask)
             if file is not None:
                 self.write_file(data=file)
             for s in steps:
